@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommands } from './commands/config.ts';
+import { describeFailure } from './errors.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('247trader')
+  .description('A crypto trading daemon whose audit trail says which configuration made every decision.')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerConfigCommands(program);
+
+// Commander errors are usage errors (exit 2); help and version are not errors.
+for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+    process.exitCode = ok ? 0 : 2;
+  } else {
+    const { code, message } = describeFailure(e);
+    process.stderr.write(`error: ${message}\n`);
+    process.exitCode = code;
+  }
+}

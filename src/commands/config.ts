@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { HASHED_FILES } from '../config/files.ts';
+import { loadConfig } from '../config/load.ts';
+
+/** `config hash` and `config validate`. */
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('inspect and check the configuration files');
+
+  config
+    .command('hash')
+    .description('print the config hash (first 16 hex of sha256 over policy+signals+universe)')
+    .option('--config-dir <dir>', 'configuration directory', 'config')
+    .option('--json', 'print the hash and the sha256 of every file as JSON')
+    .action((opts: { configDir: string; json?: boolean }) => {
+      const cfg = loadConfig(opts.configDir);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ config_hash: cfg.configHash, hashed_files: HASHED_FILES, files: cfg.fileHashes })}\n`);
+      } else {
+        process.stdout.write(`${cfg.configHash}\n`);
+      }
+    });
+
+  config
+    .command('validate')
+    .description('load and validate all five files; exit 2 with the first problem if any')
+    .option('--config-dir <dir>', 'configuration directory', 'config')
+    .action((opts: { configDir: string }) => {
+      const cfg = loadConfig(opts.configDir);
+      process.stdout.write(`${opts.configDir}: ok (config_hash ${cfg.configHash}, mode ${cfg.app.mode}, exchange ${cfg.app.exchange.name})\n`);
+    });
+}

@@ -1,0 +1,50 @@
+import { renderPath } from './issues.ts';
+
+/** A `${VAR}` that was referenced but not set; an error only where the value is needed. */
+export interface MissingEnv {
+  path: string;
+  variable: string;
+}
+
+const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Expands `${VAR}` in every string of a parsed YAML document. A value with an unset
+ * variable is removed (left unset) and reported; `expanded` lists the paths whose
+ * values came from the environment, so messages never echo them.
+ */
+export function expandEnv(
+  doc: unknown,
+  env: NodeJS.ProcessEnv,
+): { value: unknown; missing: MissingEnv[]; expanded: Set<string> } {
+  const missing: MissingEnv[] = [];
+  const expanded = new Set<string>();
+  const walk = (v: unknown, path: PropertyKey[]): unknown => {
+    if (typeof v === 'string') {
+      if (!v.includes('${')) return v;
+      let unset: string | undefined;
+      const out = v.replace(REF, (_, name: string) => {
+        const val = env[name];
+        if (val === undefined || val === '') unset ??= name;
+        return val ?? '';
+      });
+      if (unset) {
+        missing.push({ path: renderPath(path), variable: unset });
+        return undefined;
+      }
+      expanded.add(renderPath(path));
+      return out;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const w = walk(x, [...path, k]);
+        if (w !== undefined) out[k] = w;
+      }
+      return out;
+    }
+    return v;
+  };
+  return { value: walk(doc, []), missing, expanded };
+}

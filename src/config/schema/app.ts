@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { bool, int, num, oneOf, text } from './fields.ts';
+
+export const MODES = ['DRY_RUN', 'PAPER', 'LIVE'] as const;
+
+/** app.yaml: mode, exchange, loop timing, logging, state and monitoring of this instance. */
+export const appSchema = z.strictObject({
+  instance_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)
+    .describe('an id of letters, digits, "_", "." or "-" (at most 64)'),
+  mode: oneOf(MODES),
+  exchange: z.strictObject({
+    name: z.string().regex(/^[a-z0-9]+$/).describe('sim or a ccxt exchange id such as coinbase'),
+    sim: z.strictObject({ seed: int(0, 2 ** 31 - 1) }),
+    // Optional: a missing ${VAR} leaves the key unset; only LIVE needs these.
+    credentials: z.strictObject({
+      api_key: text().optional(),
+      api_secret: text().optional(),
+    }),
+  }),
+  loop: z.strictObject({
+    interval_seconds: num(0.01, 86_400),
+    jitter_seconds: num(0, 3600),
+  }),
+  logging: z.strictObject({
+    level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+    dir: text(),
+    audit_file: text(),
+    audit_fsync: oneOf(['always', 'batch']),
+  }),
+  state: z.strictObject({ dir: text() }),
+  monitoring: z.strictObject({
+    enabled: bool(),
+    bind: text(),
+    metrics_port: int(0, 65_535),
+  }),
+});
+
+export type App = z.infer<typeof appSchema>;
+export type Mode = (typeof MODES)[number];

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { int, num } from './fields.ts';
+
+const regimeThresholds = z.strictObject({
+  price_move_15m_pct: num(0, 100),
+  price_move_60m_pct: num(0, 100),
+  volume_ratio_1h_24h: num(0, 1000),
+  momentum_min_pct: num(0, 1000),
+});
+
+/** signals.yaml: regime detection and trigger thresholds per regime. */
+export const signalsSchema = z.strictObject({
+  regime: z.strictObject({
+    lookback_hours: int(1, 720),
+    bull_move_pct: num(-100, 1000),
+    bear_move_pct: num(-100, 1000),
+    crash_move_pct: num(-100, 1000),
+    chop_max_abs_move_pct: num(0, 1000),
+  }),
+  triggers: z.strictObject({
+    max_per_cycle: int(1, 1000),
+    min_strength: num(0, 1),
+    breakout_lookback_hours: int(2, 720),
+    momentum_lookback_hours: int(1, 720),
+    atr: z.strictObject({
+      period: int(2, 500),
+      min_pct: num(0, 100),
+      max_pct: num(0, 1000),
+    }),
+    by_regime: z.strictObject({
+      bull: regimeThresholds,
+      chop: regimeThresholds,
+      bear: regimeThresholds,
+      crash: regimeThresholds,
+    }),
+  }),
+});
+
+export type Signals = z.infer<typeof signalsSchema>;
+export type RegimeThresholds = z.infer<typeof regimeThresholds>;
