@@ -1,0 +1,82 @@
+/** What the cycle needs from a market, shaped so sim, replay and a ccxt adapter all fit. */
+
+export type ProductStatus = 'online' | 'cancel_only' | 'post_only' | 'limit_only' | 'offline';
+
+/** A tradable pair with its current top of book and trading rules. */
+export interface Product {
+  symbol: string; // BTC-USD
+  base: string; // BTC
+  quote: string; // USD
+  price: number; // last trade
+  bid: number;
+  ask: number;
+  volume24hUsd: number;
+  status: ProductStatus;
+  baseIncrement: number; // quantity step
+  priceIncrement: number; // price tick
+  minBaseQty: number;
+  minNotionalUsd: number;
+}
+
+/** One OHLCV bar; `ts` is the bar's open time in ms UTC, `volume` in base units. */
+export interface Candle {
+  ts: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export type Timeframe = '15m' | '1h';
+export const TIMEFRAME_MS: Record<Timeframe, number> = { '15m': 15 * 60_000, '1h': 60 * 60_000 };
+
+export type Side = 'buy' | 'sell';
+
+export interface Balance {
+  asset: string;
+  free: number;
+  total: number;
+}
+
+export interface OrderRequest {
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  type: 'limit' | 'market';
+  quantity: number;
+  limitPrice?: number;
+  postOnly: boolean;
+}
+
+export type OrderStatus = 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+
+export interface OrderInfo {
+  clientOrderId: string;
+  exchangeOrderId: string;
+  symbol: string;
+  side: Side;
+  status: OrderStatus;
+  quantity: number;
+  filledQty: number;
+  avgFillPrice: number;
+  feeUsd: number;
+  createdAt: number;
+}
+
+/** The read side: every mode uses it. */
+export interface MarketData {
+  readonly name: string;
+  listProducts(): Promise<Product[]>;
+  /** The most recent `limit` closed bars, oldest first. */
+  fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
+}
+
+/** The write side: only the LIVE executor and reconciliation hold one. */
+export interface OrderVenue {
+  fetchBalances(): Promise<Balance[]>;
+  createOrder(req: OrderRequest): Promise<OrderInfo>;
+  cancelOrder(clientOrderId: string, symbol: string): Promise<OrderInfo>;
+  fetchOrder(clientOrderId: string, symbol: string): Promise<OrderInfo | undefined>;
+  fetchOpenOrders(): Promise<OrderInfo[]>;
+}
