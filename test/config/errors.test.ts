@@ -1,0 +1,134 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyConfig, runCli } from '../helpers/cli.ts';
+
+/** Edits one file of a fresh config copy, runs `config validate`, returns the one-line error. */
+function validateWith(file: string, edit: (text: string) => string | null, env: NodeJS.ProcessEnv = {}) {
+  const dir = copyConfig();
+  const p = join(dir, file);
+  const next = edit(readFileSync(p, 'utf8'));
+  if (next === null) rmSync(p);
+  else writeFileSync(p, next);
+  const r = runCli(['config', 'validate', '--config-dir', dir], { env });
+  return { ...r, message: r.stderr.replaceAll(dir, '<dir>') };
+}
+
+/** Every bad configuration: exit 2, exactly one line on stderr, no stack trace, nothing on stdout. */
+function expectOneLine(r: { code: number; stdout: string; stderr: string }) {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('bad configuration through the CLI', () => {
+  it('missing file then exit 2 naming the file', () => {
+    const r = validateWith('universe.yaml', () => null);
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/universe.yaml: file not found
+      "
+    `);
+  });
+
+  it('YAML syntax error then exit 2 with line and column', () => {
+    const r = validateWith('policy.yaml', (t) => t.replace('  max_per_asset_pct: 5.0', ' max_per_asset_pct: [5.0'));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/policy.yaml:7:2: YAML syntax error: bad indentation of a mapping entry
+      "
+    `);
+  });
+
+  it('wrong type then exit 2 naming key, expectation and value', () => {
+    const r = validateWith('policy.yaml', (t) => t.replace('max_total_at_risk_pct: 15.0', 'max_total_at_risk_pct: "25%"'));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/policy.yaml: risk.max_total_at_risk_pct: expected a number between 0 and 100, got "25%"
+      "
+    `);
+  });
+
+  it('value out of range then exit 2 with the allowed range', () => {
+    const r = validateWith('policy.yaml', (t) => t.replace('max_open_positions: 8', 'max_open_positions: -3'));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/policy.yaml: risk.max_open_positions: expected a whole number between 1 and 1000, got -3
+      "
+    `);
+  });
+
+  it('typo in a key then exit 2 suggesting the nearest valid key', () => {
+    const r = validateWith('signals.yaml', (t) => t.replace('max_per_cycle:', 'max_per_cylce:'));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/signals.yaml: triggers.max_per_cylce: unknown key (did you mean "max_per_cycle"?)
+      "
+    `);
+  });
+
+  it('unknown key far from any valid key then exit 2 without a suggestion', () => {
+    const r = validateWith('app.yaml', (t) => `${t}\nturbo_mode: true\n`);
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/app.yaml: turbo_mode: unknown key
+      "
+    `);
+  });
+
+  it('required key missing then exit 2 naming it and what it expects', () => {
+    const r = validateWith('universe.yaml', (t) => t.replace(/^hysteresis:[\s\S]*$/m, ''));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/universe.yaml: hysteresis: required key is missing (expected an object)
+      "
+    `);
+  });
+
+  it('bad symbol in a list then exit 2 with the list index', () => {
+    const r = validateWith('universe.yaml', (t) => t.replace('[BTC-USD, ETH-USD', '[BTC-USD, eth/usd'));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/universe.yaml: tiers.tier_1.symbols[1]: expected a product id such as BTC-USD, got "eth/usd"
+      "
+    `);
+  });
+
+  it('empty file then exit 2 saying so', () => {
+    const r = validateWith('strategies.yaml', () => '');
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/strategies.yaml: expected a mapping of keys at the top level, got an empty file
+      "
+    `);
+  });
+
+  it('mode not one of the three then exit 2 listing them', () => {
+    const r = validateWith('app.yaml', (t) => t.replace('mode: DRY_RUN', 'mode: YOLO'));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/app.yaml: mode: expected one of DRY_RUN, PAPER, LIVE, got "YOLO"
+      "
+    `);
+  });
+
+  it('several problems then the first is shown with a count of the rest', () => {
+    const r = validateWith('policy.yaml', (t) => t.replace('max_open_positions: 8', 'max_open_positions: x').replace('max_trades_per_day: 24', 'max_trades_per_day: y'));
+    expectOneLine(r);
+    expect(r.message).toContain('risk.max_open_positions');
+    expect(r.message).toContain('(and 1 more problem)');
+  });
+
+  it('secret from the environment that fails validation then its value is never printed', () => {
+    const r = validateWith('app.yaml', (t) => t.replace('instance_id: trader-1', 'instance_id: ${SECRET_ID}'), { SECRET_ID: 'hunter2 secret!' });
+    expectOneLine(r);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.message).toContain('instance_id: expected');
+  });
+
+  it('unset ${VAR} for credentials then DRY_RUN config still validates', () => {
+    const r = validateWith('app.yaml', (t) => t, { COINBASE_API_KEY: '', COINBASE_API_SECRET: '' });
+    expect(r.code).toBe(0);
+  });
+});
