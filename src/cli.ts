@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerResumeCommand } from './commands/resume.ts';
+import { registerRunCommand } from './commands/run.ts';
 import { describeFailure } from './errors.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -13,6 +15,8 @@ const program = new Command('247trader')
   .exitOverride();
 
 registerConfigCommands(program);
+registerRunCommand(program);
+registerResumeCommand(program);
 
 // Commander errors are usage errors (exit 2); help and version are not errors.
 for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();

@@ -24,8 +24,15 @@ export function registerConfigCommands(program: Command): void {
     .command('validate')
     .description('load and validate all five files; exit 2 with the first problem if any')
     .option('--config-dir <dir>', 'configuration directory', 'config')
-    .action((opts: { configDir: string }) => {
+    .option('--json', 'print the settings operator scripts need as JSON')
+    .action((opts: { configDir: string; json?: boolean }) => {
       const cfg = loadConfig(opts.configDir);
-      process.stdout.write(`${opts.configDir}: ok (config_hash ${cfg.configHash}, mode ${cfg.app.mode}, exchange ${cfg.app.exchange.name})\n`);
+      const { app } = cfg;
+      if (opts.json) {
+        const out = { config_hash: cfg.configHash, mode: app.mode, instance_id: app.instance_id, exchange: app.exchange.name, log_dir: app.logging.dir, state_dir: app.state.dir, audit_file: app.logging.audit_file };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      } else {
+        process.stdout.write(`${opts.configDir}: ok (config_hash ${cfg.configHash}, mode ${app.mode}, exchange ${app.exchange.name})\n`);
+      }
     });
 }

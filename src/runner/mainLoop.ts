@@ -1,26 +1,414 @@
+import { resolve, join } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
+import type { Mode } from '../config/schema/app.ts';
+import { ConfigDriftWatcher, type DriftStatus } from '../config/drift.ts';
+import { saveSnapshot } from '../config/snapshots.ts';
+import { AuditLogger, AuditWriteError } from '../core/auditLog.ts';
+import type { AuditEvent, CycleRecord } from '../core/auditRecord.ts';
+import { selectUniverse } from '../core/universe.ts';
+import { scanTriggers } from '../core/triggers.ts';
+import { makeProposals } from '../core/proposals.ts';
+import { assessRisk, checkOrders } from '../core/risk.ts';
+import { planOrders } from '../core/orders.ts';
+import type { MarketSnapshot, OrderOutcome, TradingState } from '../core/types.ts';
+import type { MarketData, Product } from '../exchange/types.ts';
+import { createMarket } from '../exchange/index.ts';
+import type { Executor } from '../execution/types.ts';
+import { createExecutor } from '../execution/index.ts';
+import { StateStore } from '../state/store.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { wallClock, VirtualClock, type Clock } from './clock.ts';
+import { cycleStatus, executedCount, noTradeReason, type CycleStages } from './cycleOutcome.ts';
+import { killSwitchPath, killSwitchPresent } from './killSwitch.ts';
+import { InstanceLock } from './lock.ts';
+import { nextSlot, seededRandom } from './schedule.ts';
+import { StageTimer } from './stageTimer.ts';
+import { previousRun } from './previousRun.ts';
+import { takeResumeRequest } from './resumeRequest.ts';
+import { codeVersion } from './version.ts';
 
 export interface TradingLoopOptions {
   configDir: string;
+  /** Overrides app.yaml `mode` (CLI --mode / --live). */
+  mode?: Mode;
+  /** Override app.yaml logging.dir / state.dir (CLI --log-dir / --data-dir). */
+  logDir?: string;
+  dataDir?: string;
+  intervalSeconds?: number;
+  clock?: Clock;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** A market to use instead of the one app.yaml names (tests, backtests). */
+  market?: MarketData;
 }
 
+/** Candle history the stages need: a day of 15m bars, a week of 1h bars. */
+const M15_BARS = 96;
+const H1_BARS = 168;
+
 /**
- * The daemon: loads and validates the configuration once, fingerprints it, and
- * (next) sequences the cycle's stages and writes one audit record per cycle.
+ * The daemon. Loads and fingerprints the configuration once, then each cycle:
+ * universe → triggers → proposals → risk → orders → execution → one audit record.
+ * This is the only place that sequences stages and does I/O around them.
  */
 export class TradingLoop {
   readonly config: LoadedConfig;
   /** 16 hex chars over policy + signals + universe, computed once from the parsed bytes. */
   readonly configHash: string;
   readonly log: Logger;
+  readonly mode: Mode;
+  readonly clock: Clock;
+  readonly logDir: string;
+  readonly dataDir: string;
+  readonly auditFile: string;
+  readonly intervalMs: number;
+
+  private readonly market: MarketData;
+  private readonly drift: ConfigDriftWatcher;
+  private readonly killSwitchFile: string;
+  private readonly version = codeVersion();
+  private lock?: InstanceLock;
+  private audit?: AuditLogger;
+  private store?: StateStore;
+  private executor?: Executor;
+  private driftStatus: DriftStatus;
+  private auditDown?: { since: string; error: string };
+  private previouslyEligible = new Set<string>();
+  private cyclesRun = 0;
 
   constructor(opts: TradingLoopOptions) {
     this.config = loadConfig(opts.configDir, opts.env);
-    this.log = opts.logger ?? createLogger(this.config.app.logging.level);
+    const app = this.config.app;
+    this.log = opts.logger ?? createLogger(app.logging.level);
     this.configHash = this.config.configHash;
     this.log.info(`Configuration hash: ${this.configHash} (policy+signals+universe)`);
+    this.mode = opts.mode ?? app.mode;
+    this.logDir = resolve(opts.logDir ?? app.logging.dir);
+    this.dataDir = resolve(opts.dataDir ?? app.state.dir);
+    this.auditFile = join(this.logDir, app.logging.audit_file);
+    this.intervalMs = (opts.intervalSeconds ?? app.loop.interval_seconds) * 1000;
+    this.clock = opts.clock ?? wallClock;
+    this.market = opts.market ?? createMarket({ app, clock: this.clock, env: opts.env ?? process.env, logger: this.log });
+    this.drift = new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash);
+    this.driftStatus = { drifted: false, onDiskHash: this.configHash, changedFiles: [] };
+    this.killSwitchFile = killSwitchPath(this.config.policy.governance.kill_switch_file);
+  }
+
+  /** Takes the instance lock, opens state and the audit log, snapshots the config, writes `startup`. */
+  async start(): Promise<void> {
+    this.lock = InstanceLock.acquire(this.dataDir);
+    try {
+      const before = previousRun(this.auditFile, this.logDir);
+      this.audit = AuditLogger.open({
+        file: this.auditFile,
+        fsync: this.config.app.logging.audit_fsync,
+        hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
+        onRecovered: (info) => this.write('audit_recovered', { quarantine_file: info.quarantineFile, bytes: info.bytes }),
+      });
+      saveSnapshot(this.logDir, this.config);
+      this.store = StateStore.open({ dir: this.dataDir, mode: this.mode, startingCashUsd: this.config.policy.sizing.starting_cash_usd });
+      this.executor = createExecutor({ mode: this.mode, store: this.store, policy: this.config.policy });
+      const changed = before && before.configHash !== this.configHash;
+      this.write('startup', {
+        pid: process.pid,
+        node: process.version,
+        version: this.version.version,
+        commit: this.version.commit,
+        interval_seconds: this.intervalMs / 1000,
+        clock: this.clock.kind,
+        config_files: this.config.fileHashes,
+        previous_config_hash: before?.configHash ?? null,
+        changed_files: changed ? before.changedFiles(this.config.fileHashes) : [],
+      });
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /** One full cycle. Never throws for a stage failure: the cycle ends NO_TRADE and is recorded. */
+  async runCycle(): Promise<CycleRecord> {
+    const store = this.requireStarted();
+    const timer = new StageTimer();
+    const now = this.clock.now();
+    const cycle = store.nextCycle();
+    this.checkDrift();
+    const stages: CycleStages = {};
+    let stopped: string | undefined;
+    let trading: TradingState = store.halt() ? 'HALTED' : 'ACTIVE';
+    let portfolio = store.view(now, {});
+    try {
+      trading = this.checkKillSwitch(now);
+      const products = await timer.async('market_data', () => this.market.listProducts().catch((e: unknown) => Promise.reject(new DataUnavailable('products', e))));
+      const universe = timer.sync('universe', () =>
+        selectUniverse({
+          universe: this.config.universe,
+          policy: this.config.policy,
+          products,
+          previouslyEligible: this.previouslyEligible,
+          bans: store.bans(now),
+          now,
+        }),
+      );
+      stages.universe = universe;
+      this.previouslyEligible = new Set(universe.assets.map((a) => a.symbol));
+      const held = portfolio.positions.map((p) => p.symbol);
+      const snapshot = await timer.async('candles', () => this.snapshot(now, products, [...this.previouslyEligible, ...held]));
+      portfolio = store.view(now, marks(products));
+      stages.triggers = timer.sync('triggers', () => scanTriggers({ signals: this.config.signals, assets: universe.assets, snapshot }));
+      stages.proposals = timer.sync('proposals', () =>
+        makeProposals({
+          strategies: this.config.strategies,
+          policy: this.config.policy,
+          triggers: stages.triggers!.triggers,
+          assets: universe.assets,
+          portfolio,
+          snapshot,
+        }),
+      );
+      stages.risk = timer.sync('risk', () =>
+        assessRisk({ policy: this.config.policy, proposals: stages.proposals!.proposals, portfolio, snapshot, killSwitch: trading === 'HALTED', tradingState: trading }),
+      );
+      trading = stages.risk.trading;
+      const { plan, planned } = timer.sync('orders', () => {
+        const plan = planOrders({ policy: this.config.policy, approved: stages.risk!.approved, snapshot, instanceId: this.config.app.instance_id, cycle });
+        return { plan, planned: checkOrders({ policy: this.config.policy, orders: plan.orders, snapshot, recentOrders: portfolio.recentTrades, now }) };
+      });
+      stages.plannedCount = plan.orders.length;
+      stages.acceptedCount = planned.accepted.length;
+      const rejections = stages.risk.rejections;
+      for (const s of plan.skipped) (rejections[s.symbol] ??= []).push(s.reason);
+      for (const r of planned.rejected) (rejections[r.order.symbol] ??= []).push(r.denial);
+      if (planned.accepted.length > 0) {
+        if (this.auditDown) stopped = 'audit_unavailable';
+        else stages.outcomes = await timer.async('execution', () => this.executor!.execute(planned.accepted, { snapshot, now, cycle }));
+      }
+      portfolio = store.view(now, marks(products));
+    } catch (e) {
+      stopped = e instanceof DataUnavailable ? `data_unavailable:${e.what}` : `exception:${e instanceof Error ? e.name : typeof e}`;
+      this.log.error({ err: e, cycle }, 'cycle failed');
+    }
+    const reason = noTradeReason(stages, stopped);
+    const record = this.cycleRecord({ cycle, now, stages, reason, trading, portfolio, latencies: timer.latencies });
+    this.auditCycle(record);
+    this.cyclesRun++;
+    return record;
+  }
+
+  /**
+   * Stamps a cycle record with stage_latencies and config_hash (unless the caller set
+   * them) and appends it to the audit log.
+   */
+  auditCycle(payload: Omit<CycleRecord, 'config_hash' | 'stage_latencies'> & Partial<Pick<CycleRecord, 'config_hash' | 'stage_latencies'>>): void {
+    const record = { ...payload, stage_latencies: payload.stage_latencies ?? {}, config_hash: payload.config_hash ?? this.configHash };
+    this.append(record);
+  }
+
+  /** Runs cycles on the schedule until `signal` aborts or `maxCycles` is reached. */
+  async run(signal: AbortSignal, opts: { maxCycles?: number } = {}): Promise<void> {
+    const random = seededRandom(this.config.app.exchange.sim.seed);
+    const jitterMs = this.config.app.loop.jitter_seconds * 1000;
+    const t0 = this.clock.now();
+    let k = 0;
+    while (!signal.aborted) {
+      await this.runCycle();
+      if (opts.maxCycles !== undefined && this.cyclesRun >= opts.maxCycles) break;
+      const slot = nextSlot({ t0, now: this.clock.now(), intervalMs: this.intervalMs, jitterMs: this.clock instanceof VirtualClock ? 0 : jitterMs, k: k + 1, random });
+      k = slot.k;
+      await this.clock.sleep(slot.at - this.clock.now(), signal);
+    }
+  }
+
+  /** Writes `shutdown`, flushes and releases everything. Safe to call twice. */
+  async stop(reason: string): Promise<void> {
+    if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun });
+    this.close();
+  }
+
+  /** Records a fatal error as a `halt` before the process exits non-zero. */
+  async halt(e: unknown): Promise<void> {
+    if (this.audit) this.write('halt', { reason: 'fatal_error', error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+  }
+
+  /** Re-checks the config files on disk now (SIGHUP) and logs the result. */
+  recheckConfig(): DriftStatus {
+    const s = this.checkDrift();
+    this.log.info({ drifted: s.drifted, config_hash: this.configHash, config_hash_on_disk: s.onDiskHash, changed_files: s.changedFiles }, s.drifted ? 'config on disk differs from the loaded config' : 'config on disk matches the loaded config');
+    return s;
+  }
+
+  get cycles(): number {
+    return this.cyclesRun;
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  private requireStarted(): StateStore {
+    if (!this.store || !this.audit) throw new Error('TradingLoop.start() must be called before runCycle()');
+    return this.store;
+  }
+
+  private async snapshot(now: number, products: readonly Product[], symbols: string[]): Promise<MarketSnapshot> {
+    const candles: Record<string, { m15: Awaited<ReturnType<MarketData['fetchCandles']>>; h1: Awaited<ReturnType<MarketData['fetchCandles']>> }> = {};
+    for (const symbol of new Set(symbols)) {
+      try {
+        const [m15, h1] = await Promise.all([this.market.fetchCandles(symbol, '15m', M15_BARS), this.market.fetchCandles(symbol, '1h', H1_BARS)]);
+        candles[symbol] = { m15, h1 };
+      } catch (e) {
+        throw new DataUnavailable(`candles:${symbol}`, e);
+      }
+    }
+    return { now, products, candles };
+  }
+
+  private checkDrift(): DriftStatus {
+    const s = this.drift.check();
+    if (s === this.driftStatus) return s;
+    const was = this.driftStatus.drifted;
+    this.driftStatus = s;
+    if (s.drifted && !was) {
+      this.log.warn({ config_hash: this.configHash, config_hash_on_disk: s.onDiskHash, changed_files: s.changedFiles }, `Configuration drift: files on disk (${s.onDiskHash}) differ from the loaded config (${this.configHash}); still trading on the loaded config until restart`);
+    } else if (!s.drifted && was) {
+      this.log.info({ config_hash: this.configHash }, 'Configuration drift cleared: files on disk match the loaded config again');
+    }
+    if (s.drifted !== was || s.drifted) {
+      this.write('config_drift', { drifted: s.drifted, config_hash_on_disk: s.onDiskHash, changed_files: s.changedFiles });
+    }
+    return s;
+  }
+
+  /** Latches a halt when the kill switch file appears; honours a pending `resume`. */
+  private checkKillSwitch(now: number): TradingState {
+    const store = this.store!;
+    const present = killSwitchPresent(this.killSwitchFile);
+    const halt = store.halt();
+    if (present && !halt) {
+      store.setHalt({ reason: 'kill_switch', by: 'kill_switch_file', ts: now });
+      this.log.warn({ file: this.killSwitchFile }, 'Kill switch file present: trading HALTED (latched until `resume --by NAME`)');
+      this.write('halt', { reason: 'kill_switch', kill_switch_file: this.killSwitchFile });
+      return 'HALTED';
+    }
+    if (halt) {
+      const request = takeResumeRequest(this.dataDir);
+      if (request && !present) {
+        store.setHalt(null);
+        this.log.warn({ by: request.by }, 'Trading resumed');
+        this.write('resume', { by: request.by, halted_since: new Date(halt.ts).toISOString(), halt_reason: halt.reason });
+        return 'ACTIVE';
+      }
+      return 'HALTED';
+    }
+    return 'ACTIVE';
+  }
+
+  private cycleRecord(c: {
+    cycle: number;
+    now: number;
+    stages: CycleStages;
+    reason: string | null;
+    trading: TradingState;
+    portfolio: ReturnType<StateStore['view']>;
+    latencies: Record<string, number>;
+  }): CycleRecord {
+    const { stages: s, portfolio: p } = c;
+    const outcomes: OrderOutcome[] = s.outcomes ?? [];
+    return {
+      ...this.base('cycle', c.now),
+      cycle: c.cycle,
+      status: cycleStatus(c.reason),
+      no_trade_reason: c.reason,
+      trading_state: c.trading,
+      stage_latencies: c.latencies,
+      pnl: {
+        daily_usd: round2(p.dailyPnlUsd),
+        weekly_usd: round2(p.weeklyPnlUsd),
+        open_positions: p.positions.length,
+        consecutive_losses: p.consecutiveLosses,
+        equity_usd: round2(p.equityUsd),
+        cash_usd: round2(p.cashUsd),
+      },
+      universe: s.universe
+        ? { total_eligible: s.universe.totalEligible, tier_1: s.universe.byTier.tier_1.length, tier_2: s.universe.byTier.tier_2.length, tier_3: s.universe.byTier.tier_3.length }
+        : null,
+      triggers: s.triggers
+        ? { count: s.triggers.triggers.length, regime: s.triggers.regime, top_3: s.triggers.triggers.slice(0, 3).map((t) => ({ symbol: t.symbol, type: t.type, strength: round3(t.strength) })) }
+        : null,
+      proposals: {
+        base_count: s.proposals?.proposals.length ?? 0,
+        risk_approved_count: s.risk?.approved.length ?? 0,
+        final_executed_count: executedCount(s),
+      },
+      risk_violations: s.risk?.violations ?? [],
+      proposal_rejections: { ...(s.proposals?.rejections ?? {}), ...(s.risk?.rejections ?? {}) },
+      orders: outcomes,
+    };
+  }
+
+  private base<E extends AuditEvent>(event: E, now = this.clock.now()) {
+    return {
+      timestamp: new Date(now).toISOString(),
+      event,
+      instance_id: this.config.app.instance_id,
+      mode: this.mode,
+      config_hash: this.configHash,
+      ...(this.driftStatus.drifted ? { config_hash_on_disk: this.driftStatus.onDiskHash } : {}),
+      code_version: this.version.label,
+    };
+  }
+
+  /** A lifecycle record (startup, shutdown, halt, …), stamped like every other. */
+  private write(event: Exclude<AuditEvent, 'cycle'>, fields: Record<string, unknown>): void {
+    this.append({ ...this.base(event), ...fields });
+  }
+
+  /**
+   * Appends one record. A failed write halts order flow (auditDown) until a later
+   * write succeeds; the halt and the resume are then recorded.
+   */
+  private append(record: Record<string, unknown>): void {
+    const audit = this.audit;
+    if (!audit) throw new Error('audit log is not open');
+    if (this.auditDown) {
+      const down = this.auditDown;
+      try {
+        audit.append({ ...this.base('halt'), reason: 'audit_write_failed', since: down.since, error: down.error });
+        audit.append({ ...this.base('resume'), by: 'audit_writer', reason: 'audit_write_recovered', halted_since: down.since });
+        this.auditDown = undefined;
+        this.log.warn({ since: down.since }, 'Audit log writable again: order flow resumed');
+      } catch {
+        return;
+      }
+    }
+    try {
+      audit.append(record);
+    } catch (e) {
+      if (!(e instanceof AuditWriteError)) throw e;
+      this.auditDown = { since: new Date(this.clock.now()).toISOString(), error: e.message };
+      this.log.error({ err: e.message, file: this.auditFile }, 'Audit log write failed: no order will be sent until it is writable again');
+    }
+  }
+
+  private close(): void {
+    this.store?.close();
+    this.audit?.close();
+    this.lock?.release();
+    this.store = undefined;
+    this.audit = undefined;
+    this.lock = undefined;
   }
 }
+
+/** A market read failed; the cycle is recorded as `data_unavailable:<what>`. */
+export class DataUnavailable extends Error {
+  constructor(
+    readonly what: string,
+    cause: unknown,
+  ) {
+    super(`data unavailable: ${what}`, { cause });
+    this.name = 'DataUnavailable';
+  }
+}
+
+const marks = (products: readonly Product[]): Record<string, number> => Object.fromEntries(products.map((p) => [p.symbol, p.bid]));
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,119 @@
+/** What every risk check reads: the inputs of one cycle plus the entries approved so far in it. */
+import type { Policy } from '../../config/schema/policy.ts';
+import type { Strategies } from '../../config/schema/strategies.ts';
+import type { Product } from '../../exchange/types.ts';
+import type { Denial } from '../denials.ts';
+import type { MarketSnapshot, PortfolioView, Position, Proposal, TradingState } from '../types.ts';
+
+/** One strategy's share of the book, as configured in strategies.yaml. */
+export interface StrategyBudget {
+  enabled: boolean;
+  risk_budget_pct: number;
+  max_positions: number;
+}
+
+/** The cycle as the checks see it; built once per assessRisk call. */
+export interface RiskContext {
+  readonly policy: Policy;
+  readonly portfolio: PortfolioView;
+  readonly now: number; // ms UTC, the snapshot's time
+  readonly equityUsd: number;
+  readonly products: ReadonlyMap<string, Product>;
+  readonly held: ReadonlySet<string>;
+  readonly killSwitch: boolean;
+  readonly tradingState: TradingState;
+  readonly strategies: Readonly<Record<string, StrategyBudget | undefined>> | undefined;
+  /** Entries approved earlier in this cycle (after any resize). The engine appends; checks only read. */
+  readonly approved: Proposal[];
+}
+
+/** A global check: a denial blocks every entry this cycle. */
+export type GlobalCheck = (ctx: RiskContext) => Denial | undefined;
+
+/** What an entry check decides: pass (undefined), deny, or shrink the proposal to fit a cap. */
+export type Verdict = undefined | { deny: Denial } | { resizeTo: number; cause: Denial };
+
+/** A per-entry check. Run in the engine's fixed order; the first denial stops the proposal. */
+export type EntryCheck = (p: Proposal, ctx: RiskContext) => Verdict;
+
+/** Builds the context from the assessRisk input. */
+export function makeContext(input: {
+  policy: Policy;
+  portfolio: PortfolioView;
+  snapshot: MarketSnapshot;
+  killSwitch: boolean;
+  tradingState: TradingState;
+  strategies?: Strategies['strategies'];
+}): RiskContext {
+  return {
+    policy: input.policy,
+    portfolio: input.portfolio,
+    now: input.snapshot.now,
+    equityUsd: input.portfolio.equityUsd,
+    products: new Map(input.snapshot.products.map((p) => [p.symbol, p])),
+    held: new Set(input.portfolio.positions.map((p) => p.symbol)),
+    killSwitch: input.killSwitch,
+    tradingState: input.tradingState,
+    strategies: input.strategies,
+    approved: [],
+  };
+}
+
+export const HOUR_MS = 3_600_000;
+export const MINUTE_MS = 60_000;
+
+/**
+ * `pct` percent of `usd`, multiplying first: 7 / 100 * 10_000 is 700.0000000000001 in floats, which
+ * would let a loss of exactly 700 slip past a 7% stop.
+ */
+export const pctOf = (pct: number, usd: number): number => (pct * usd) / 100;
+
+// Limits compare with this much slack so that "exactly at the limit" means at it, not float noise away.
+export const EPS = 1e-9;
+
+/** 00:00 UTC of the day containing `ts`. */
+export const startOfUtcDay = (ts: number): number => ts - (((ts % 86_400_000) + 86_400_000) % 86_400_000);
+
+/** A position at its current mark; at cost when the loop could not mark it (better than counting it as zero). */
+export const positionValue = (ctx: RiskContext, pos: Position): number =>
+  ctx.portfolio.marksUsd[pos.symbol] ?? pos.quantity * pos.avgEntryPrice;
+
+/** USD held plus USD approved this cycle, over the positions and entries that `match`. */
+export function exposureUsd(ctx: RiskContext, match: (x: { symbol: string; cluster?: string }) => boolean): number {
+  let sum = 0;
+  for (const pos of ctx.portfolio.positions) if (match(pos)) sum += positionValue(ctx, pos);
+  for (const p of ctx.approved) if (match(p)) sum += p.notionalUsd;
+  return sum;
+}
+
+/** The smallest order worth sending for `symbol`: the larger of policy's and the exchange's minimum. */
+export const minNotionalUsd = (ctx: Pick<RiskContext, 'policy' | 'products'>, symbol: string): number =>
+  Math.max(ctx.policy.sizing.min_notional_usd, ctx.products.get(symbol)?.minNotionalUsd ?? 0);
+
+/** Whether this entry opens a position (not held, not already approved this cycle). */
+export const opensPosition = (ctx: RiskContext, symbol: string): boolean =>
+  !ctx.held.has(symbol) && !ctx.approved.some((a) => a.symbol === symbol);
+
+/** Symbols that will be open if every approval so far fills. */
+export const openAfterApprovals = (ctx: RiskContext): number =>
+  new Set([...ctx.held, ...ctx.approved.map((a) => a.symbol)]).size;
+
+/**
+ * The shared cap rule: fits → pass; too big but the remaining room is still worth an order
+ * (≥ min notional) → resize down to the room, in whole cents; otherwise deny.
+ */
+export function capVerdict(
+  p: Proposal,
+  ctx: RiskContext,
+  usedUsd: number,
+  capUsd: number,
+  denial: (room: number) => Denial,
+): Verdict {
+  const room = capUsd - usedUsd;
+  if (!Number.isFinite(room)) return { deny: denial(room) };
+  // `!(a > b)` so a NaN notional falls through to MIN_NOTIONAL instead of being "resized" into a number.
+  if (!(p.notionalUsd > room + EPS)) return undefined;
+  const roomCents = Math.floor(room * 100 + 1e-6) / 100;
+  if (roomCents > 0 && roomCents >= minNotionalUsd(ctx, p.symbol)) return { resizeTo: roomCents, cause: denial(room) };
+  return { deny: denial(room) };
+}

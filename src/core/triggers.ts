@@ -1,0 +1,267 @@
+/**
+ * Stage 2, triggers: detect the market regime from the universe's own candles, then find symbols
+ * whose recent price or volume is worth a look under that regime's thresholds.
+ * Pure: candles and time come in the snapshot.
+ *
+ * Scales (documented because the proposal stage builds on them):
+ * - strength = clamp(observed / threshold - 1, 0, 1): 0 exactly at the threshold, 1 at twice it.
+ *   Breakout has no threshold ratio; its strength is the distance past the broken level in ATRs,
+ *   clamped to [0, 1] (one full ATR beyond the level is full strength).
+ * - confidence = share of four directional readings that agree with the trigger's direction:
+ *   the 15m move, the 60m move (both on 15m bars), the last 1h bar's change and the change over
+ *   the momentum window. 1 = everything points the same way; unchanged readings do not agree.
+ * - ATR is Wilder's (see indicators.atrWilder), on 1h bars, as a percent of the last close.
+ * - Observed percentages and ratios are rounded to 9 decimals before any comparison, so a
+ *   100 -> 101.5 move is exactly 1.5% and fires a 1.5% threshold despite binary floating point.
+ */
+import type { RegimeThresholds, Signals } from '../config/schema/signals.ts';
+import type { Candle } from '../exchange/types.ts';
+import { TIMEFRAME_MS } from '../exchange/types.ts';
+import {
+  atrPct,
+  atrWilder,
+  clamp,
+  closeDirections,
+  highestHigh,
+  lowestLow,
+  median,
+  pctChange,
+  roundTo,
+  volumeRatio,
+} from './indicators.ts';
+import type { MarketSnapshot, Regime, Trigger, TriggerResult, TriggerType, UniverseAsset } from './types.ts';
+
+/** Trigger types in their tie-break order. */
+export const TRIGGER_TYPES: readonly TriggerType[] = ['price_move', 'volume_spike', 'breakout', 'momentum'];
+
+/** Hours of 1h volume the last hour is compared against (the "24h" in volume_ratio_1h_24h). */
+export const VOLUME_BASELINE_HOURS = 24;
+/** 15m bars: the last close and the closes 1 and 4 bars before it (15m and 60m moves). */
+export const M15_BARS_NEEDED = 5;
+/** A series whose last bar closed more than this many bar lengths before `now` is stale. */
+export const STALE_AFTER_BARS = 2;
+
+/** What scanTriggers needs: thresholds, the eligible assets and this cycle's candles. */
+export interface TriggerInput {
+  signals: Signals;
+  assets: readonly UniverseAsset[];
+  snapshot: MarketSnapshot;
+}
+
+/** TriggerResult plus the numbers behind the regime (for the audit record and debugging). */
+export interface TriggerScan extends TriggerResult {
+  /** Median % change over regime.lookback_hours across the assets with data; NaN when none had. */
+  regimeMovePct: number;
+  /** How many assets had the data to vote on the regime. */
+  regimeVoters: number;
+}
+
+type Series = { m15: readonly Candle[]; h1: readonly Candle[] };
+
+const show = (x: number): string => String(roundTo(x, 4));
+const render = (code: string, fields: Record<string, number | string>): string =>
+  `${code}: ${Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? show(v) : v}`)
+    .join(', ')}`;
+
+/** 9-decimal rounding applied to observed values before comparing them with thresholds. */
+const obs = (x: number): number => roundTo(x, 9);
+
+/** clamp(observed / threshold - 1, 0, 1); a zero threshold always gives full strength. */
+export function strengthPastThreshold(observed: number, threshold: number): number {
+  if (!(threshold > 0)) return 1;
+  return obs(clamp(observed / threshold - 1, 0, 1));
+}
+
+/** The regime for a median move: crash and bear are checked before bull; anything else is chop. */
+export function classifyRegime(movePct: number, regime: Signals['regime']): Regime {
+  if (Number.isNaN(movePct)) return 'chop';
+  if (movePct <= regime.crash_move_pct) return 'crash';
+  if (movePct <= regime.bear_move_pct) return 'bear';
+  if (movePct >= regime.bull_move_pct) return 'bull';
+  return 'chop';
+}
+
+/** Index of the first candle that cannot be trusted (non-finite, non-positive price, negative volume, high < low, time not increasing), or -1. */
+export function firstBadCandle(candles: readonly Candle[]): number {
+  for (let i = 0; i < candles.length; i++) {
+    const c = candles[i]!;
+    const prices = [c.open, c.high, c.low, c.close];
+    if (prices.some((p) => !Number.isFinite(p) || p <= 0)) return i;
+    if (!Number.isFinite(c.volume) || c.volume < 0) return i;
+    if (c.high < c.low) return i;
+    if (!Number.isFinite(c.ts) || (i > 0 && c.ts <= candles[i - 1]!.ts)) return i;
+  }
+  return -1;
+}
+
+/** Why a symbol's candles cannot be used at all (missing, bad, stale), or undefined. Length is checked later. */
+function dataProblem(series: Series | undefined, now: number): string | undefined {
+  if (!series) return render('insufficient_data', { h1: 0, m15: 0 });
+  for (const tf of ['h1', 'm15'] as const) {
+    const bad = firstBadCandle(series[tf]);
+    if (bad >= 0) return render('bad_candle', { timeframe: tf, index: bad });
+  }
+  for (const [tf, barMs] of [
+    ['h1', TIMEFRAME_MS['1h']],
+    ['m15', TIMEFRAME_MS['15m']],
+  ] as const) {
+    const last = series[tf][series[tf].length - 1];
+    if (last && now - (last.ts + barMs) > STALE_AFTER_BARS * barMs) {
+      return render('stale_candles', { timeframe: tf, age_minutes: (now - (last.ts + barMs)) / 60_000 });
+    }
+  }
+  return undefined;
+}
+
+/** 1h bars a symbol needs for every trigger and the ATR filter. */
+export function h1BarsNeeded(signals: Signals): number {
+  const t = signals.triggers;
+  return Math.max(t.atr.period + 1, VOLUME_BASELINE_HOURS + 1, t.breakout_lookback_hours + 1, t.momentum_lookback_hours + 1);
+}
+
+const dirOf = (x: number): 'up' | 'down' => (x > 0 ? 'up' : 'down');
+
+/** All triggers one symbol fires under thresholds `t` (before the min_strength filter). */
+function symbolTriggers(symbol: string, s: Series, signals: Signals, t: RegimeThresholds, atrP: number): Trigger[] {
+  const { h1, m15 } = s;
+  const cfg = signals.triggers;
+  const last15 = m15[m15.length - 1]!.close;
+  const last1h = h1[h1.length - 1]!;
+  const move15 = obs(pctChange(m15[m15.length - 2]!.close, last15));
+  const move60 = obs(pctChange(m15[m15.length - 5]!.close, last15));
+  const change1h = obs(pctChange(h1[h1.length - 2]!.close, last1h.close));
+  const M = cfg.momentum_lookback_hours;
+  const changeMom = obs(pctChange(h1[h1.length - 1 - M]!.close, last1h.close));
+
+  // Confidence: how many of the four directional readings agree with the trigger.
+  const readings = [move15, move60, change1h, changeMom];
+  const confidence = (dir: 'up' | 'down'): number =>
+    readings.filter((r) => (dir === 'up' ? r > 0 : r < 0)).length / readings.length;
+  const base = { atr_pct: obs(atrP) };
+  const out: Trigger[] = [];
+  const add = (type: TriggerType, direction: 'up' | 'down', strength: number, price: number, metrics: Record<string, number>) =>
+    out.push({ symbol, type, direction, strength, confidence: confidence(direction), price, metrics: { ...base, ...metrics } });
+
+  // price_move: either window past its threshold; the stronger one sets the direction.
+  const moves = [
+    { move: move15, thr: t.price_move_15m_pct },
+    { move: move60, thr: t.price_move_60m_pct },
+  ].filter((m) => Math.abs(m.move) >= m.thr);
+  if (moves.length > 0) {
+    const best = moves.reduce((a, b) =>
+      strengthPastThreshold(Math.abs(b.move), b.thr) > strengthPastThreshold(Math.abs(a.move), a.thr) ? b : a,
+    );
+    add('price_move', dirOf(best.move), strengthPastThreshold(Math.abs(best.move), best.thr), last15, {
+      move_15m_pct: move15,
+      move_60m_pct: move60,
+      threshold_15m_pct: t.price_move_15m_pct,
+      threshold_60m_pct: t.price_move_60m_pct,
+    });
+  }
+
+  // volume_spike: last hour against the average hour of the 24 before it; direction from the last 1h change.
+  const ratio = obs(volumeRatio(h1, VOLUME_BASELINE_HOURS));
+  if (ratio >= t.volume_ratio_1h_24h) {
+    add('volume_spike', dirOf(change1h), strengthPastThreshold(ratio, t.volume_ratio_1h_24h), last1h.close, {
+      volume_ratio: ratio,
+      threshold: t.volume_ratio_1h_24h,
+      change_1h_pct: change1h,
+    });
+  }
+
+  // breakout: last close strictly beyond the range of the previous N bars; strength in ATRs past the level.
+  const N = cfg.breakout_lookback_hours;
+  const prior = h1.slice(-1 - N, -1);
+  const hi = highestHigh(prior);
+  const lo = lowestLow(prior);
+  const atr = atrWilder(h1, cfg.atr.period);
+  if (last1h.close > hi || last1h.close < lo) {
+    const up = last1h.close > hi;
+    const level = up ? hi : lo;
+    const distanceAtr = obs(Math.abs(last1h.close - level) / atr);
+    add('breakout', up ? 'up' : 'down', obs(clamp(distanceAtr, 0, 1)), last1h.close, {
+      level,
+      distance_atr: distanceAtr,
+      lookback_hours: N,
+    });
+  }
+
+  // momentum: change over M hours past the threshold, with most of those M bars moving the same way.
+  const { up: upBars, down: downBars } = closeDirections(h1, M);
+  const sameWay = changeMom > 0 ? upBars : downBars;
+  if (Math.abs(changeMom) >= t.momentum_min_pct && sameWay > M / 2) {
+    add('momentum', dirOf(changeMom), strengthPastThreshold(Math.abs(changeMom), t.momentum_min_pct), last1h.close, {
+      change_pct: changeMom,
+      threshold: t.momentum_min_pct,
+      up_bars: upBars,
+      down_bars: downBars,
+    });
+  }
+  return out;
+}
+
+/** Stage 2: the regime, the strongest triggers (at most max_per_cycle) and the symbols skipped with why. */
+export function scanTriggers(input: TriggerInput): TriggerScan {
+  const { signals, assets, snapshot } = input;
+  const cfg = signals.triggers;
+  const L = signals.regime.lookback_hours;
+
+  const problems = new Map<string, string | undefined>();
+  const moves: number[] = [];
+  for (const a of assets) {
+    const series = snapshot.candles[a.symbol];
+    const problem = dataProblem(series, snapshot.now);
+    problems.set(a.symbol, problem);
+    // Every asset with clean data votes on the regime, including ones the ATR filter drops:
+    // quiet assets are part of the market too.
+    if (!problem && series && series.h1.length >= L + 1) {
+      const h1 = series.h1;
+      moves.push(pctChange(h1[h1.length - 1 - L]!.close, h1[h1.length - 1]!.close));
+    }
+  }
+  const regimeMovePct = obs(median(moves));
+  const regime = classifyRegime(regimeMovePct, signals.regime);
+  const thresholds = cfg.by_regime[regime];
+
+  const needH1 = h1BarsNeeded(signals);
+  const skipped: TriggerResult['skipped'] = [];
+  let all: Trigger[] = [];
+  for (const a of assets) {
+    const problem = problems.get(a.symbol);
+    if (problem) {
+      skipped.push({ symbol: a.symbol, reason: problem });
+      continue;
+    }
+    const series = snapshot.candles[a.symbol]!;
+    if (series.h1.length < needH1 || series.m15.length < M15_BARS_NEEDED) {
+      skipped.push({
+        symbol: a.symbol,
+        reason: render('insufficient_data', {
+          h1: series.h1.length,
+          need_h1: needH1,
+          m15: series.m15.length,
+          need_m15: M15_BARS_NEEDED,
+        }),
+      });
+      continue;
+    }
+    const atrP = atrPct(series.h1, cfg.atr.period);
+    if (!(obs(atrP) >= cfg.atr.min_pct && obs(atrP) <= cfg.atr.max_pct)) {
+      skipped.push({ symbol: a.symbol, reason: render('atr_filter', { atr_pct: atrP, min: cfg.atr.min_pct, max: cfg.atr.max_pct }) });
+      continue;
+    }
+    all = all.concat(symbolTriggers(a.symbol, series, signals, thresholds, atrP));
+  }
+
+  const triggers = all
+    .filter((t) => t.strength >= cfg.min_strength)
+    .sort(
+      (a, b) =>
+        b.strength - a.strength ||
+        (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) ||
+        TRIGGER_TYPES.indexOf(a.type) - TRIGGER_TYPES.indexOf(b.type),
+    )
+    .slice(0, cfg.max_per_cycle);
+  return { regime, triggers, skipped, regimeMovePct, regimeVoters: moves.length };
+}

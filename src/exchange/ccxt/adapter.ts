@@ -1,0 +1,382 @@
+/**
+ * The ccxt adapter: MarketData and OrderVenue over any ccxt exchange (Coinbase Advanced Trade by default).
+ * Every call goes through one wrapper: circuit breaker → ccxt → ExchangeError (scrubbed); reads are also
+ * retried with backoff. createOrder is sent exactly once per call, whatever happens.
+ */
+import ccxt, { type Exchange } from 'ccxt';
+import { silentLogger, type Logger } from '../../log.ts';
+import { wallClock, type Clock } from '../../runner/clock.ts';
+import type { Balance, Candle, MarketData, OrderInfo, OrderRequest, OrderVenue, Product, Side, Timeframe } from '../types.ts';
+import { TIMEFRAME_MS } from '../types.ts';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerPolicy, type BreakerState } from './circuit.ts';
+import { ExchangeError, isHealthFailure, makeScrubber, toExchangeError, type Scrubber } from './errors.ts';
+import {
+  ccxtSymbol,
+  isUsdSpot,
+  toBalances,
+  toOrderInfo,
+  toProduct,
+  type CcxtMarketLike,
+  type CcxtOrderLike,
+  type CcxtTickerLike,
+} from './mapping.ts';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
+
+/** How to build the adapter. Only `id` matters in production; the rest has safe defaults. */
+export interface CcxtExchangeOptions {
+  id?: string; // ccxt id, default 'coinbase'
+  credentials?: { apiKey?: string | undefined; secret?: string | undefined };
+  /** Tests: base URL of a local fake venue. Only loopback hosts are accepted. */
+  urlOverride?: string;
+  timeoutMs?: number; // per HTTP request, default 10 000
+  logger?: Logger;
+  clock?: Clock;
+  retry?: Partial<RetryPolicy>;
+  breaker?: Partial<BreakerPolicy>;
+  /** ccxt's minimum spacing between requests in ms (its rate limiter stays on); tests shrink it. */
+  rateLimitMs?: number;
+  /** Without credentials there is no all-products best bid/ask: read the public book for these symbols. */
+  bookSymbols?: readonly string[];
+  /** Market rules (increments, minimums) are reloaded after this long; default 1 h. */
+  marketsTtlMs?: number;
+  /** How far back fetchOrder searches for a client order id it has not seen; default 2 days. */
+  orderLookbackMs?: number;
+  /** Jitter source (tests pin it). */
+  random?: () => number;
+}
+
+/** One execution on the venue (for reconciliation against recent fills). */
+export interface VenueFill {
+  exchangeOrderId: string;
+  symbol: string;
+  side: Side;
+  quantity: number;
+  price: number;
+  feeUsd: number;
+  ts: number;
+}
+
+/** The adapter: both interfaces plus breaker state and fills. */
+export interface CcxtExchange extends MarketData, OrderVenue {
+  /** closed | open | half_open: the loop records NO_TRADE `circuit_open` while open. */
+  breakerState(): BreakerState;
+  /** Whether an API key and secret were given (private endpoints need both). */
+  hasCredentials(): boolean;
+  /** Executions since `sinceMs`, oldest first. */
+  fetchFills(sinceMs: number): Promise<VenueFill[]>;
+  /** Releases ccxt's connections. */
+  close(): Promise<void>;
+}
+
+const COINBASE_IDS = new Set(['coinbase', 'coinbaseadvanced']);
+const ORDER_PAGES = 5;
+
+/** The adapter for ccxt exchange `opts.id` (default coinbase), with its rate limiter on. */
+export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange {
+  const id = opts.id ?? 'coinbase';
+  const clock = opts.clock ?? wallClock;
+  const log = (opts.logger ?? silentLogger()).child({ exchange: id });
+  const apiKey = opts.credentials?.apiKey || undefined;
+  const secret = opts.credentials?.secret || undefined;
+  const scrub: Scrubber = makeScrubber([apiKey, secret]);
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const breaker = new CircuitBreaker({ ...DEFAULT_BREAKER, ...opts.breaker }, clock, (from, to) =>
+    log.warn({ from, to }, `exchange circuit breaker ${from} -> ${to}`),
+  );
+  const isCoinbase = COINBASE_IDS.has(id);
+  const ex = buildCcxt(id, { apiKey, secret, timeoutMs, rateLimitMs: opts.rateLimitMs, urlOverride: opts.urlOverride, clock });
+
+  /** clientOrderId -> exchange order id, learned from creates and lookups (saves a search). */
+  const known = new Map<string, string>();
+  let marketsAt = -Infinity;
+  let marketsLoading: Promise<void> | undefined;
+  const marketsTtlMs = opts.marketsTtlMs ?? 3_600_000;
+
+  /** One guarded call: breaker admission, ccxt, scrubbed error, breaker bookkeeping. */
+  async function once<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (!breaker.admit().allowed) throw new ExchangeError({ kind: 'circuit_open', exchange: id, operation });
+    try {
+      const out = await fn();
+      breaker.success();
+      return out;
+    } catch (e) {
+      const err = toExchangeError(e, { exchange: id, operation, scrub, timeoutMs });
+      if (isHealthFailure(err.kind)) breaker.failure();
+      else breaker.success(); // the venue answered, it just said no
+      throw err;
+    }
+  }
+
+  /** A read (or an idempotent cancel): retried with backoff and jitter, honouring Retry-After. */
+  function read<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(() => once(operation, fn), {
+      policy: retry,
+      clock,
+      ...(opts.random && { random: opts.random }),
+      onRetry: (r) => log.warn({ op: operation, attempt: r.attempt, wait_ms: r.waitMs, kind: r.error.kind, err: r.error.message }, 'exchange read failed, retrying'),
+    });
+  }
+
+  async function ensureMarkets(): Promise<void> {
+    if (ex.markets && clock.now() - marketsAt < marketsTtlMs) return;
+    // ccxt keeps a failed loadMarkets promise and hands it back forever unless asked to reload.
+    marketsLoading ??= read('loadMarkets', () => ex.loadMarkets(true))
+      .then(() => {
+        marketsAt = clock.now();
+      })
+      .finally(() => {
+        marketsLoading = undefined;
+      });
+    await marketsLoading;
+  }
+
+  function usdMarkets(): CcxtMarketLike[] {
+    return Object.values(ex.markets ?? {}).filter((m): m is NonNullable<typeof m> => m != null).map((m) => m as unknown as CcxtMarketLike).filter(isUsdSpot);
+  }
+
+  async function books(symbols: string[]): Promise<Record<string, { bid?: number; ask?: number }>> {
+    const out: Record<string, { bid?: number; ask?: number }> = {};
+    if (hasCredentials() && ex.has.fetchBidsAsks) {
+      // One call for every product (Coinbase best_bid_ask); asking for hundreds by id would overflow the URL.
+      const t = await read('fetchBidsAsks', () => ex.fetchBidsAsks());
+      for (const [s, v] of Object.entries(t)) out[s] = { ...(v.bid != null && { bid: v.bid }), ...(v.ask != null && { ask: v.ask }) };
+      return out;
+    }
+    const wanted = new Set((opts.bookSymbols ?? []).map(ccxtSymbol));
+    for (const s of symbols.filter((x) => wanted.has(x))) {
+      const b = await read('fetchOrderBook', () => ex.fetchOrderBook(s, 1));
+      out[s] = { ...(b.bids[0]?.[0] != null && { bid: Number(b.bids[0][0]) }), ...(b.asks[0]?.[0] != null && { ask: Number(b.asks[0][0]) }) };
+    }
+    return out;
+  }
+
+  function hasCredentials(): boolean {
+    return apiKey !== undefined && secret !== undefined;
+  }
+
+  async function fetchById(exchangeOrderId: string, symbol: string): Promise<OrderInfo> {
+    const o = await read('fetchOrder', () => ex.fetchOrder(exchangeOrderId, ccxtSymbol(symbol)));
+    return toOrderInfo(o as unknown as CcxtOrderLike, { symbol });
+  }
+
+  async function findByClientId(clientOrderId: string, symbol: string): Promise<OrderInfo | undefined> {
+    const since = clock.now() - (opts.orderLookbackMs ?? 2 * 86_400_000);
+    let cursor: string | undefined;
+    for (let page = 0; page < ORDER_PAGES; page++) {
+      const params = cursor ? { cursor } : {};
+      const orders = (await read('fetchOrder', () => ex.fetchOrders(ccxtSymbol(symbol), since, 100, params))) as unknown as CcxtOrderLike[];
+      const hit = orders.find((o) => o.clientOrderId === clientOrderId);
+      if (hit) return toOrderInfo(hit, { symbol });
+      const next = orders[0]?.info?.cursor;
+      if (typeof next !== 'string' || next === '' || orders.length === 0) break;
+      cursor = next;
+    }
+    // Some venues leave open orders out of the history list unless asked for them by status.
+    const open = (await read('fetchOrder', () => ex.fetchOpenOrders(ccxtSymbol(symbol)))) as unknown as CcxtOrderLike[];
+    const hit = open.find((o) => o.clientOrderId === clientOrderId);
+    return hit && toOrderInfo(hit, { symbol });
+  }
+
+  const venue: CcxtExchange = {
+    name: id,
+
+    breakerState: () => breaker.state(),
+    hasCredentials,
+
+    async listProducts(): Promise<Product[]> {
+      await ensureMarkets();
+      const markets = usdMarkets();
+      const tickers = (await read('fetchTickers', () => ex.fetchTickers())) as unknown as Record<string, CcxtTickerLike>;
+      const book = await books(markets.map((m) => m.symbol));
+      return markets
+        .map((m) => toProduct(m, tickers[m.symbol], book[m.symbol]))
+        .sort((a, b) => a.symbol.localeCompare(b.symbol));
+    },
+
+    async fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+      await ensureMarkets();
+      const tf = TIMEFRAME_MS[timeframe];
+      const now = clock.now();
+      const currentOpen = Math.floor(now / tf) * tf;
+      // Coinbase answers at most 300 bars per call; one of them may be the bar still forming.
+      const want = Math.max(1, Math.min(limit, 299));
+      const since = currentOpen - want * tf;
+      const rows = await read('fetchCandles', () => ex.fetchOHLCV(ccxtSymbol(symbol), timeframe, since, want + 1, { until: currentOpen + tf }));
+      const byTs = new Map<number, Candle>();
+      for (const r of rows) {
+        const [ts, open, high, low, close, volume] = r.map(Number) as [number, number, number, number, number, number];
+        if (ts + tf <= now) byTs.set(ts, { ts, open, high, low, close, volume }); // closed bars only
+      }
+      return [...byTs.values()].sort((a, b) => a.ts - b.ts).slice(-limit);
+    },
+
+    async fetchBalances(): Promise<Balance[]> {
+      await ensureMarkets();
+      const b = await read('fetchBalances', () => ex.fetchBalance(isCoinbase ? { v3: true } : {}));
+      return toBalances(b as unknown as Parameters<typeof toBalances>[0]);
+    },
+
+    async createOrder(req: OrderRequest): Promise<OrderInfo> {
+      await ensureMarkets();
+      const params: Record<string, unknown> = isCoinbase ? { client_order_id: req.clientOrderId } : { clientOrderId: req.clientOrderId };
+      if (req.postOnly) params.postOnly = true;
+      const price = req.limitPrice;
+      if (req.type === 'limit' && price === undefined) {
+        throw new ExchangeError({ kind: 'invalid_order', exchange: id, operation: 'createOrder', detail: 'limit order without limitPrice' });
+      }
+      // A market buy on Coinbase is sized in USD: ccxt needs a reference price to turn base quantity into cost.
+      if (req.type === 'market' && req.side === 'buy' && price === undefined && isCoinbase) {
+        throw new ExchangeError({ kind: 'invalid_order', exchange: id, operation: 'createOrder', detail: 'market buy needs limitPrice as reference price' });
+      }
+      const createdAt = clock.now();
+      // Sent once: a failure here may hide an accepted order, so the caller resolves it by client order id.
+      const o = (await once('createOrder', () =>
+        ex.createOrder(ccxtSymbol(req.symbol), req.type, req.side, req.quantity, price, params),
+      )) as unknown as CcxtOrderLike;
+      known.set(req.clientOrderId, o.id);
+      const accepted = toOrderInfo(
+        { ...o, clientOrderId: o.clientOrderId ?? req.clientOrderId, info: { ...(o.info ?? {}), status: o.info?.status ?? 'OPEN' } },
+        { symbol: req.symbol, side: req.side, quantity: req.quantity, createdAt, clientOrderId: req.clientOrderId },
+      );
+      // Coinbase's create answer has no status or fills; read the order back. If that read fails the
+      // order is still accepted, so report it open rather than failing the create.
+      try {
+        const full = await fetchById(o.id, req.symbol);
+        return { ...full, clientOrderId: req.clientOrderId };
+      } catch (e) {
+        log.warn({ op: 'createOrder', client_order_id: req.clientOrderId, err: (e as Error).message }, 'order accepted; status read failed');
+        return accepted;
+      }
+    },
+
+    async fetchOrder(clientOrderId: string, symbol: string): Promise<OrderInfo | undefined> {
+      await ensureMarkets();
+      const exId = known.get(clientOrderId);
+      if (exId) {
+        try {
+          return { ...(await fetchById(exId, symbol)), clientOrderId };
+        } catch (e) {
+          if (!(e instanceof ExchangeError) || (e.kind !== 'not_found' && e.kind !== 'exchange')) throw e;
+        }
+      }
+      const found = await findByClientId(clientOrderId, symbol);
+      if (found) known.set(clientOrderId, found.exchangeOrderId);
+      return found;
+    },
+
+    async cancelOrder(clientOrderId: string, symbol: string): Promise<OrderInfo> {
+      const found = await venue.fetchOrder(clientOrderId, symbol);
+      if (!found) {
+        throw new ExchangeError({ kind: 'not_found', exchange: id, operation: 'cancelOrder', detail: `no order with client_order_id ${clientOrderId}` });
+      }
+      if (found.status !== 'open' && found.status !== 'partially_filled') return found;
+      // Cancelling twice is harmless, so a cancel is retried like a read.
+      await read('cancelOrder', () => ex.cancelOrder(found.exchangeOrderId, ccxtSymbol(symbol)));
+      try {
+        return { ...(await fetchById(found.exchangeOrderId, symbol)), clientOrderId };
+      } catch {
+        return { ...found, status: 'cancelled' };
+      }
+    },
+
+    async fetchOpenOrders(): Promise<OrderInfo[]> {
+      await ensureMarkets();
+      const orders = (await read('fetchOpenOrders', () => ex.fetchOpenOrders())) as unknown as CcxtOrderLike[];
+      return orders.map((o) => {
+        const info = toOrderInfo(o);
+        if (info.clientOrderId) known.set(info.clientOrderId, info.exchangeOrderId);
+        return info;
+      });
+    },
+
+    async fetchFills(sinceMs: number): Promise<VenueFill[]> {
+      await ensureMarkets();
+      const trades = await read('fetchFills', () => ex.fetchMyTrades(undefined, sinceMs));
+      return trades
+        .map((t) => ({
+          exchangeOrderId: String(t.order ?? ''),
+          symbol: (t.symbol ?? '').replace('/', '-'),
+          side: t.side as Side,
+          quantity: Number(t.amount ?? 0),
+          price: Number(t.price ?? 0),
+          feeUsd: Number(t.fee?.cost ?? 0),
+          ts: Number(t.timestamp ?? 0),
+        }))
+        .sort((a, b) => a.ts - b.ts);
+    },
+
+    async close(): Promise<void> {
+      await ex.close();
+    },
+  };
+  return venue;
+}
+
+/** The ccxt instance: rate limiter on, credentials set, URLs pointed at a loopback fake when asked, and HTTP status mapped. */
+function buildCcxt(
+  id: string,
+  o: { apiKey: string | undefined; secret: string | undefined; timeoutMs: number; rateLimitMs: number | undefined; urlOverride: string | undefined; clock: Clock },
+): Exchange {
+  const Klass = (ccxt as unknown as Record<string, new (config: Record<string, unknown>) => Exchange>)[id];
+  if (!ccxt.exchanges.includes(id) || typeof Klass !== 'function') throw new Error(`unknown ccxt exchange id ${JSON.stringify(id)}`);
+  const ex = new Klass({
+    enableRateLimit: true,
+    timeout: o.timeoutMs,
+    ...(o.rateLimitMs !== undefined && { rateLimit: o.rateLimitMs }),
+    ...(o.apiKey !== undefined && { apiKey: o.apiKey }),
+    ...(o.secret !== undefined && { secret: o.secret }),
+  });
+  if (o.urlOverride !== undefined) overrideUrls(ex, o.urlOverride);
+  mapHttpStatus(ex, o.clock);
+  return ex;
+}
+
+/** Points every REST base URL of `ex` at `base` (Coinbase has one: urls.api.rest). Refuses non-loopback hosts. */
+function overrideUrls(ex: Exchange, base: string): void {
+  const host = new URL(base).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`urlOverride must be a loopback URL, got host ${host}`);
+  const trimmed = base.replace(/\/+$/, '');
+  const urls = ex.urls as { api: unknown };
+  const swap = (v: unknown): unknown =>
+    typeof v === 'string' ? trimmed : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
+  urls.api = swap(urls.api);
+}
+
+/**
+ * Maps 429 and 5xx by HTTP status before the venue's body parser sees them (Coinbase's parser turns a 500
+ * body into a generic ExchangeError, hiding that it is transient), and keeps Retry-After on the error.
+ */
+function mapHttpStatus(ex: Exchange, clock: Clock): void {
+  const original = ex.handleErrors.bind(ex);
+  type Args = Parameters<Exchange['handleErrors']>;
+  ex.handleErrors = (code: Args[0], reason: Args[1], url: Args[2], method: Args[3], headers: Args[4], body: Args[5], ...rest: unknown[]) => {
+    if (code === 429 || code >= 500) {
+      const text = `${ex.id} ${method} ${code} ${reason} ${body ?? ''}`;
+      let err: Error;
+      if (code === 429) err = new ccxt.RateLimitExceeded(text);
+      else if (code === 504) err = new ccxt.RequestTimeout(text);
+      else if (code === 503 && /maintenance/i.test(String(body))) err = new ccxt.OnMaintenance(text);
+      else err = new ccxt.ExchangeNotAvailable(text);
+      const retryAfterMs = parseRetryAfter(headerValue(headers, 'retry-after'), clock.now());
+      if (retryAfterMs !== undefined) (err as Error & { retryAfterMs?: number }).retryAfterMs = retryAfterMs;
+      throw err;
+    }
+    return (original as (...a: unknown[]) => undefined)(code, reason, url, method, headers, body, ...rest);
+  };
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name && v != null) return String(v);
+  return undefined;
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(v: string | undefined, now: number): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs)) return Math.max(0, Math.round(secs * 1000));
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

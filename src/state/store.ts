@@ -1,0 +1,541 @@
+/** StateStore: the book (cash, positions, fills), pnl baselines, cooldowns, order intents and halt latch, in SQLite. */
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { PortfolioView, Position, TierName } from '../core/types.ts';
+import { StateError } from './errors.ts';
+import { averageEntry, exitPrices, realizeSale, utcDayStart, utcWeekStart } from './pnl.ts';
+import { migrate } from './schema.ts';
+import {
+  prepareStatements,
+  type AccountRow,
+  type FillDbRow,
+  type IntentDbRow,
+  type PositionRow,
+  type Statements,
+} from './statements.ts';
+import {
+  INTENT_STATUSES,
+  STORE_MODES,
+  type FillInput,
+  type FillRow,
+  type HaltInfo,
+  type IntentInput,
+  type IntentRow,
+  type IntentStatus,
+  type IntentUpdate,
+  type OpenOptions,
+  type ReconcileReport,
+  type StoreMode,
+} from './types.ts';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Relative slack for float quantities: a sell this close to the whole position closes it. */
+const QTY_REL_EPS = 1e-9;
+
+/** The database file of one mode's book. */
+export const stateFile = (dir: string, mode: StoreMode): string => join(dir, `state-${mode}.sqlite`);
+
+/**
+ * One mode's persistent state. Every method is synchronous (better-sqlite3); writes outside
+ * `transaction()` commit on their own. Not safe to share between processes that both write.
+ */
+export class StateStore {
+  /** Where the marks of positions missing from this view's marks come from: the last good mark seen (memory only). */
+  private readonly lastMarks = new Map<string, number>();
+  private readonly viewTx: (now: number, marks: Readonly<Record<string, number>>) => PortfolioView;
+  private readonly fillTx: (fill: FillInput) => boolean;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly st: Statements,
+    readonly mode: StoreMode,
+    readonly file: string,
+  ) {
+    // Built once: one BEGIN/COMMIT around each view's and each fill's writes (one fsync, not one per statement).
+    this.viewTx = db.transaction((now, marks) => this.buildView(now, marks));
+    this.fillTx = db.transaction((fill) => this.bookFill(fill));
+  }
+
+  /** Opens (creating when missing) `<dir>/state-<mode>.sqlite`, migrating its schema. */
+  static open(opts: OpenOptions): StateStore {
+    if (!STORE_MODES.includes(opts.mode)) throw new StateError(`unknown state mode ${JSON.stringify(opts.mode)}`);
+    if (!Number.isFinite(opts.startingCashUsd) || opts.startingCashUsd < 0) {
+      throw new StateError(`starting cash must be a number >= 0, got ${opts.startingCashUsd}`);
+    }
+    const file = stateFile(opts.dir, opts.mode);
+    let db: Database.Database;
+    try {
+      // chmod as well: mkdir's mode is narrowed by the umask. Only a directory we made; an existing one is the operator's.
+      if (mkdirSync(opts.dir, { recursive: true, mode: 0o750 }) !== undefined) chmodSync(opts.dir, 0o750);
+      db = new Database(file);
+    } catch (e) {
+      throw new StateError(`${file}: cannot open state database: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
+        throw new StateError(`${file}: WAL journal mode is not available on this filesystem`);
+      }
+      // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power loss can drop the
+      // last committed cycle (fills booked, cycle record already written). A committed cycle must survive.
+      db.pragma('synchronous = FULL');
+      // A CLI reader (`state …`) may hold a lock for a moment; wait rather than fail the cycle.
+      db.pragma('busy_timeout = 5000');
+      migrate(db, file);
+      chmodSync(file, 0o640);
+      const st = prepareStatements(db);
+      st.seedAccount.run(opts.mode, opts.startingCashUsd, opts.startingCashUsd, opts.startingCashUsd);
+      const account = st.account.get() as AccountRow;
+      if (account.mode !== opts.mode) {
+        throw new StateError(`${file}: holds the ${account.mode} book, not ${opts.mode}; was the file renamed?`);
+      }
+      return new StateStore(db, st, opts.mode, file);
+    } catch (e) {
+      db.close();
+      if (e instanceof StateError) throw e;
+      throw new StateError(`${file}: cannot use state database: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Closes the database (checkpoints the WAL). Safe to call twice. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Runs `fn` in one SQLite transaction: all its writes commit together or none do. `fn` must be
+   * synchronous (better-sqlite3 refuses a function that returns a promise): do the async work
+   * (fetching, sending) first, then book the results inside. Nested calls become savepoints.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- cycle counter ----------------------------------------------------------------
+
+  /**
+   * The next cycle number, committed before it is returned, so it is unique across restarts.
+   * Refused inside transaction(): a rollback would hand the same number out again.
+   */
+  nextCycle(): number {
+    if (this.db.inTransaction) throw new StateError('nextCycle() must be called outside transaction()');
+    return this.st.nextCycle.get() as number;
+  }
+
+  /** The last cycle number handed out (0 before the first). */
+  currentCycle(): number {
+    return this.account().cycle;
+  }
+
+  // ---- the read model ---------------------------------------------------------------
+
+  /**
+   * The portfolio as the stages see it at `now`, valuing positions at `marks` (symbol -> bid).
+   * Records the day/week equity baselines on the first view of a new UTC day/week and raises the
+   * high-water mark, so it writes (cheaply: only when one of those changes). A position without a
+   * usable mark here is valued at the last mark this process saw, else at its average entry; while
+   * any position is valued at entry, no baseline or high-water mark is recorded.
+   */
+  view(now: number, marks: Readonly<Record<string, number>>): PortfolioView {
+    if (!Number.isFinite(now)) throw new StateError(`view: now must be a number of ms, got ${now}`);
+    return this.viewTx(now, marks);
+  }
+
+  private buildView(now: number, marks: Readonly<Record<string, number>>): PortfolioView {
+    const acct = this.account();
+    const positions = (this.st.positions.all() as PositionRow[]).map(toPosition);
+    const marksUsd: Record<string, number> = {};
+    let equity = acct.cash_usd;
+    let allMarked = true;
+    for (const p of positions) {
+      const mark = this.markOf(p, marks[p.symbol]);
+      if (mark === undefined) allMarked = false;
+      const value = p.quantity * (mark ?? p.avgEntryPrice);
+      marksUsd[p.symbol] = value;
+      equity += value;
+    }
+
+    // An equity that values a position at cost (no market price seen yet, e.g. the first view after a
+    // restart) is not recorded as a baseline or a high-water mark: it would skew a whole day's pnl.
+    let hwm = acct.high_water_mark_usd;
+    if (allMarked && equity > hwm) {
+      hwm = equity;
+      this.st.setHighWaterMark.run(hwm);
+    }
+
+    const recentTrades = (this.st.recentEntries.all({ from: now - DAY_MS, to: now }) as PortfolioView['recentTrades']).map(
+      (t) => ({ symbol: t.symbol, side: t.side, ts: t.ts }),
+    );
+    const cooldowns: PortfolioView['cooldowns'] = {};
+    for (const c of this.st.activeCooldowns.all(now) as { symbol: string; reason: 'per_symbol' | 'after_loss'; until: number }[]) {
+      // Both kinds may be active; the later one is what actually blocks the symbol.
+      const seen = cooldowns[c.symbol];
+      if (!seen || c.until > seen.until) cooldowns[c.symbol] = { until: c.until, reason: c.reason };
+    }
+
+    return {
+      now,
+      cashUsd: acct.cash_usd,
+      positions,
+      marksUsd,
+      equityUsd: equity,
+      highWaterMarkUsd: hwm,
+      dailyPnlUsd: equity - this.baseline('day', utcDayStart(now), equity, now, allMarked),
+      weeklyPnlUsd: equity - this.baseline('week', utcWeekStart(now), equity, now, allMarked),
+      consecutiveLosses: acct.consecutive_losses,
+      recentTrades,
+      cooldowns,
+    };
+  }
+
+  /** A market price for the position: this view's, else the last good one this process saw; undefined if none. */
+  private markOf(p: Position, mark: number | undefined): number | undefined {
+    if (mark !== undefined && Number.isFinite(mark) && mark > 0) {
+      this.lastMarks.set(p.symbol, mark);
+      return mark;
+    }
+    return this.lastMarks.get(p.symbol);
+  }
+
+  /**
+   * The equity baseline of the period starting at `start`. The first view of a period stores the
+   * current equity, unless some position had no market price (then it is provisional: pnl 0, not stored).
+   */
+  private baseline(period: 'day' | 'week', start: number, equity: number, now: number, store: boolean): number {
+    const stored = this.st.baseline.get(period, start) as number | undefined;
+    if (stored !== undefined) return stored;
+    if (store) this.st.insertBaseline.run(period, start, equity, now);
+    return equity;
+  }
+
+  // ---- fills --------------------------------------------------------------------------
+
+  /**
+   * Books one fill: cash, position (opened, averaged, reduced or closed), realized pnl, consecutive
+   * losses and cooldowns, atomically. Returns false (and changes nothing) when a fill with this
+   * client_order_id was already booked. Throws StateError on a bad number or a sell beyond the position.
+   *
+   * Buy: cash −= qty × price + fee; the average entry is quantity-weighted (fees kept apart, charged
+   * to realized pnl at the sale); stop/take prices are the percentages applied to the new average;
+   * entry time stays the first buy's, max hold counts from it.
+   * Sell: cash += qty × price − fee; realized = (price − avg) × qty − fee − qty/position × entry fees.
+   * A losing sale adds a consecutive loss and starts the after-loss cooldown; a winning one resets
+   * the count; exactly zero leaves it. Any fill starts the per-symbol cooldown.
+   */
+  applyFill(fill: FillInput): boolean {
+    return this.fillTx(fill);
+  }
+
+  private bookFill(f: FillInput): boolean {
+    checkFill(f);
+    if (this.st.fillExists.get(f.clientOrderId) !== undefined) return false;
+    const cash = this.account().cash_usd;
+    const pos = this.st.position.get(f.symbol) as PositionRow | undefined;
+    let realized: number | null = null;
+
+    if (f.side === 'buy') {
+      this.st.setCash.run(cash - (f.quantity * f.price + f.feeUsd));
+      this.st.upsertPosition.run(boughtPosition(pos, f));
+    } else {
+      if (!pos) throw new StateError(`sell ${f.clientOrderId}: no ${f.symbol} position to sell`);
+      if (f.quantity > pos.quantity * (1 + QTY_REL_EPS)) {
+        throw new StateError(`sell ${f.clientOrderId}: quantity ${f.quantity} exceeds the ${f.symbol} position ${pos.quantity}`);
+      }
+      const sale = realizeSale({
+        posQty: pos.quantity,
+        avgEntry: pos.avg_entry_price,
+        entryFeesUsd: pos.entry_fees_usd,
+        sellQty: f.quantity,
+        price: f.price,
+        feeUsd: f.feeUsd,
+      });
+      realized = sale.realizedPnlUsd;
+      this.st.setCash.run(cash + (f.quantity * f.price - f.feeUsd));
+      const left = pos.quantity - f.quantity;
+      if (left <= pos.quantity * QTY_REL_EPS) {
+        this.st.deletePosition.run(f.symbol);
+        this.lastMarks.delete(f.symbol);
+      } else {
+        this.st.reducePosition.run(left, pos.entry_fees_usd - sale.entryFeeShareUsd, f.symbol);
+      }
+      const losses = this.account().consecutive_losses;
+      if (realized < 0) {
+        this.st.setConsecutiveLosses.run(losses + 1);
+        if (f.afterLossCooldownMin > 0) this.st.setCooldown.run(f.symbol, 'after_loss', f.ts + f.afterLossCooldownMin * MINUTE_MS);
+      } else if (realized > 0 && losses !== 0) {
+        this.st.setConsecutiveLosses.run(0);
+      }
+    }
+    if (f.perSymbolCooldownMin > 0) this.st.setCooldown.run(f.symbol, 'per_symbol', f.ts + f.perSymbolCooldownMin * MINUTE_MS);
+
+    this.st.insertFill.run({
+      client_order_id: f.clientOrderId,
+      symbol: f.symbol,
+      side: f.side,
+      quantity: f.quantity,
+      price: f.price,
+      fee_usd: f.feeUsd,
+      ts: f.ts,
+      realized_pnl_usd: realized,
+      intent: f.intent,
+    });
+    return true;
+  }
+
+  /** Booked fills with ts >= `sinceTs`, oldest first. */
+  listFills(sinceTs = 0): FillRow[] {
+    return (this.st.fillsSince.all(sinceTs) as FillDbRow[]).map((r) => ({
+      clientOrderId: r.client_order_id,
+      symbol: r.symbol,
+      side: r.side,
+      quantity: r.quantity,
+      price: r.price,
+      feeUsd: r.fee_usd,
+      ts: r.ts,
+      realizedPnlUsd: r.realized_pnl_usd,
+      intent: r.intent,
+    }));
+  }
+
+  /** Cash and positions recomputed from the fills and the starting cash, beside the stored ones. */
+  reconcileCheck(): ReconcileReport {
+    const acct = this.account();
+    const sums = this.st.cashFromFills.get() as { delta: number; realized: number };
+    const positions: Record<string, number> = {};
+    let openCostUsd = 0;
+    for (const p of this.st.positions.all() as PositionRow[]) {
+      positions[p.symbol] = p.quantity;
+      openCostUsd += p.quantity * p.avg_entry_price + p.entry_fees_usd;
+    }
+    const positionsFromFills: Record<string, number> = {};
+    for (const r of this.st.qtyFromFills.all() as { symbol: string; qty: number }[]) {
+      if (r.qty !== 0) positionsFromFills[r.symbol] = r.qty;
+    }
+    return {
+      startingCashUsd: acct.starting_cash_usd,
+      cash: acct.cash_usd,
+      cashFromFills: acct.starting_cash_usd + sums.delta,
+      positions,
+      positionsFromFills,
+      realizedPnlUsd: sums.realized,
+      openCostUsd,
+    };
+  }
+
+  // ---- plain reads --------------------------------------------------------------------
+
+  /** Cash in USD. */
+  cash(): number {
+    return this.account().cash_usd;
+  }
+
+  /** The cash this book started with (set when its database was created). */
+  startingCashUsd(): number {
+    return this.account().starting_cash_usd;
+  }
+
+  /** Open positions by symbol order (no marks; see view()). */
+  positions(): Position[] {
+    return (this.st.positions.all() as PositionRow[]).map(toPosition);
+  }
+
+  /** One open position, if any. */
+  position(symbol: string): Position | undefined {
+    const row = this.st.position.get(symbol) as PositionRow | undefined;
+    return row && toPosition(row);
+  }
+
+  /** Losing exits in a row since the last winning one. */
+  consecutiveLosses(): number {
+    return this.account().consecutive_losses;
+  }
+
+  /** The highest equity any view has seen (starting cash before the first). */
+  highWaterMarkUsd(): number {
+    return this.account().high_water_mark_usd;
+  }
+
+  // ---- temporary bans -------------------------------------------------------------------
+
+  /** Bans `symbol` from new entries until `until` (ms), replacing any earlier ban. */
+  setBan(symbol: string, until: number, reason: string): void {
+    this.st.setBan.run(symbol, until, reason);
+  }
+
+  /** Lifts a ban. */
+  clearBan(symbol: string): void {
+    this.st.clearBan.run(symbol);
+  }
+
+  /** Bans still in force at `now`: symbol -> until (ms), the shape selectUniverse takes. */
+  bans(now: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const b of this.st.activeBans.all(now) as { symbol: string; until: number }[]) out[b.symbol] = b.until;
+    return out;
+  }
+
+  /** Bans still in force at `now`: symbol -> until and why. */
+  activeBans(now: number): Record<string, { until: number; reason: string }> {
+    const out: Record<string, { until: number; reason: string }> = {};
+    for (const b of this.st.activeBans.all(now) as { symbol: string; until: number; reason: string }[]) {
+      out[b.symbol] = { until: b.until, reason: b.reason };
+    }
+    return out;
+  }
+
+  // ---- order intents ------------------------------------------------------------------
+
+  /** Records an order before it is sent. Returns false (and changes nothing) if the id is already recorded. */
+  recordIntent(i: IntentInput): boolean {
+    const status = i.status ?? 'pending';
+    checkStatus(status);
+    return (
+      this.st.insertIntent.run({
+        client_order_id: i.clientOrderId,
+        symbol: i.symbol,
+        side: i.side,
+        quantity: i.quantity,
+        price: i.price,
+        config_hash: i.configHash,
+        cycle: i.cycle,
+        status,
+        ts: i.ts,
+      }).changes === 1
+    );
+  }
+
+  /** Moves an intent to a new status (keeping exchangeOrderId/error unless given). False if no such intent. */
+  updateIntent(clientOrderId: string, u: IntentUpdate): boolean {
+    checkStatus(u.status);
+    return (
+      this.st.updateIntent.run({
+        client_order_id: clientOrderId,
+        status: u.status,
+        ts: u.ts,
+        set_exchange_order_id: u.exchangeOrderId === undefined ? 0 : 1,
+        exchange_order_id: u.exchangeOrderId ?? null,
+        set_error: u.error === undefined ? 0 : 1,
+        error: u.error ?? null,
+      }).changes === 1
+    );
+  }
+
+  /** One intent by client order id. */
+  getIntent(clientOrderId: string): IntentRow | undefined {
+    const row = this.st.intent.get(clientOrderId) as IntentDbRow | undefined;
+    return row && toIntent(row);
+  }
+
+  /** Intents in any of `statuses`, oldest first (e.g. ['pending', 'sent', 'unknown'] at startup). */
+  listIntents(statuses: readonly IntentStatus[]): IntentRow[] {
+    return (this.st.intentsByStatus.all(JSON.stringify(statuses)) as IntentDbRow[]).map(toIntent);
+  }
+
+  // ---- halt latch and key-value ---------------------------------------------------------
+
+  /** Latches a halt (kept across restarts) or, with null, clears it. */
+  setHalt(h: HaltInfo | null): void {
+    this.st.setHalt.run(h?.reason ?? null, h?.by ?? null, h?.ts ?? null);
+  }
+
+  /** The latched halt, or null when trading is not halted. */
+  halt(): HaltInfo | null {
+    const a = this.account();
+    return a.halt_reason === null ? null : { reason: a.halt_reason, by: a.halt_by ?? '', ts: a.halt_ts ?? 0 };
+  }
+
+  /** A stored string, if any. */
+  getMeta(key: string): string | undefined {
+    return this.st.getMeta.get(key) as string | undefined;
+  }
+
+  /** Stores a string under `key` (JSON-encode anything richer). */
+  setMeta(key: string, value: string): void {
+    this.st.setMeta.run(key, value);
+  }
+
+  /** Removes `key`. */
+  deleteMeta(key: string): void {
+    this.st.deleteMeta.run(key);
+  }
+
+  private account(): AccountRow {
+    return this.st.account.get() as AccountRow;
+  }
+}
+
+/** The position after a buy: new, or averaged into the existing one. */
+function boughtPosition(pos: PositionRow | undefined, f: FillInput): PositionRow {
+  const quantity = (pos?.quantity ?? 0) + f.quantity;
+  const avg = pos ? averageEntry(pos.quantity, pos.avg_entry_price, f.quantity, f.price) : f.price;
+  const stopPct = f.stopLossPct ?? pos?.stop_loss_pct ?? null;
+  const takePct = f.takeProfitPct ?? pos?.take_profit_pct ?? null;
+  const holdHours = f.maxHoldHours ?? pos?.max_hold_hours ?? null;
+  const entryTime = pos?.entry_time ?? f.ts;
+  const { stopLossPrice, takeProfitPrice } = exitPrices(avg, stopPct, takePct);
+  return {
+    symbol: f.symbol,
+    quantity,
+    avg_entry_price: avg,
+    entry_fees_usd: (pos?.entry_fees_usd ?? 0) + f.feeUsd,
+    entry_time: entryTime,
+    tier: pos?.tier ?? f.tier,
+    cluster: pos ? pos.cluster : (f.cluster ?? null),
+    stop_loss_pct: stopPct,
+    take_profit_pct: takePct,
+    max_hold_hours: holdHours,
+    stop_loss_price: stopLossPrice,
+    take_profit_price: takeProfitPrice,
+    max_hold_until: holdHours === null ? null : Math.round(entryTime + holdHours * HOUR_MS),
+  };
+}
+
+/** Row -> read model. An unset stop is 0 and an unset take-profit or hold limit is Infinity: never triggered. */
+function toPosition(r: PositionRow): Position {
+  const p: Position = {
+    symbol: r.symbol,
+    quantity: r.quantity,
+    avgEntryPrice: r.avg_entry_price,
+    entryTime: r.entry_time,
+    tier: r.tier as TierName,
+    stopLossPrice: r.stop_loss_price ?? 0,
+    takeProfitPrice: r.take_profit_price ?? Infinity,
+    maxHoldUntil: r.max_hold_until ?? Infinity,
+  };
+  if (r.cluster !== null) p.cluster = r.cluster;
+  return p;
+}
+
+function toIntent(r: IntentDbRow): IntentRow {
+  return {
+    clientOrderId: r.client_order_id,
+    symbol: r.symbol,
+    side: r.side,
+    quantity: r.quantity,
+    price: r.price,
+    configHash: r.config_hash,
+    cycle: r.cycle,
+    status: r.status as IntentStatus,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    exchangeOrderId: r.exchange_order_id,
+    error: r.error,
+  };
+}
+
+function checkStatus(s: IntentStatus): void {
+  if (!INTENT_STATUSES.includes(s)) throw new StateError(`unknown intent status ${JSON.stringify(s)}`);
+}
+
+/** Refuses numbers that would corrupt the book (NaN, zero or negative quantity/price, negative fee). */
+function checkFill(f: FillInput): void {
+  const bad = (what: string, v: unknown) =>
+    new StateError(`fill ${f.clientOrderId}: ${what} must be ${what === 'fee' ? '>= 0' : '> 0'}, got ${v}`);
+  if (!(Number.isFinite(f.quantity) && f.quantity > 0)) throw bad('quantity', f.quantity);
+  if (!(Number.isFinite(f.price) && f.price > 0)) throw bad('price', f.price);
+  if (!(Number.isFinite(f.feeUsd) && f.feeUsd >= 0)) throw bad('fee', f.feeUsd);
+  if (!Number.isFinite(f.ts)) throw new StateError(`fill ${f.clientOrderId}: ts must be ms, got ${f.ts}`);
+  if (f.side !== 'buy' && f.side !== 'sell') throw new StateError(`fill ${f.clientOrderId}: side must be buy or sell`);
+}

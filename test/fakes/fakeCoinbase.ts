@@ -1,0 +1,544 @@
+/**
+ * A local fake of the Coinbase Advanced Trade REST API (loopback only), serving exactly the endpoints
+ * ccxt's `coinbase` class calls: load markets (v2 currencies + exchange rates, v3 public products and
+ * fee summary), tickers, best bid/ask, product book, candles, accounts, create / batch-cancel / list /
+ * get orders and fills. Orders fill against a one-level book. Faults can be injected per request.
+ * It logs nothing; it keeps a list of requests (method, path, query) and never the headers.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+/** One product as the fake lists it. */
+export interface FakeProduct {
+  product_id: string; // BTC-USD
+  price: number;
+  bid: number;
+  ask: number;
+  volume_24h: number; // base units
+  base_increment: string;
+  price_increment: string;
+  base_min_size: string;
+  quote_min_size: string;
+  status?: string; // online (default) | delisted | offline
+  cancel_only?: boolean;
+  post_only?: boolean;
+  limit_only?: boolean;
+  trading_disabled?: boolean;
+}
+
+/** An order as the fake stores it (numbers, not strings; rendered on the way out). */
+export interface FakeOrder {
+  order_id: string;
+  client_order_id: string;
+  product_id: string;
+  side: 'BUY' | 'SELL';
+  order_type: 'LIMIT' | 'MARKET';
+  base_size: number;
+  quote_size?: number; // market buys are sized in USD
+  limit_price?: number;
+  post_only: boolean;
+  status: 'OPEN' | 'FILLED' | 'CANCELLED' | 'FAILED';
+  filled_size: number;
+  filled_value: number;
+  total_fees: number;
+  created_ms: number;
+}
+
+/** One execution. */
+export interface FakeFill {
+  trade_id: string;
+  order_id: string;
+  product_id: string;
+  side: 'BUY' | 'SELL';
+  price: number;
+  size: number;
+  commission: number;
+  ts: number;
+  liquidity: 'MAKER' | 'TAKER';
+}
+
+/** What a test can make the next matching request(s) suffer. */
+export interface Fault {
+  kind: 'latency' | '5xx' | '429' | 'timeout_after_accept' | 'partial_fill';
+  count?: number; // how many matching requests it hits (default 1; Infinity for "until cleared")
+  ms?: number; // latency, or how long timeout_after_accept holds the answer (default 5000)
+  status?: number; // 5xx status (default 500); 503 with maintenance: true says so in the body
+  maintenance?: boolean;
+  retryAfterSeconds?: number; // 429: the Retry-After header (omitted when undefined)
+  fraction?: number; // partial_fill: share of the size that fills (default 0.5)
+  path?: string; // only requests whose path contains this
+  method?: string; // only this method
+}
+
+/** The fake's mutable state, exposed for assertions. */
+export interface FakeState {
+  products: Map<string, FakeProduct>;
+  orders: FakeOrder[];
+  fills: FakeFill[];
+  balances: Map<string, number>; // currency -> available
+  requests: { method: string; path: string; query: string }[];
+}
+
+/** Options for startFakeCoinbase. */
+export interface FakeCoinbaseOptions {
+  products?: FakeProduct[];
+  balances?: Record<string, number>;
+  /** The fake's clock (ms); align it with the adapter's clock for candle tests. */
+  now?: () => number;
+  /** When given, private requests must carry an ES256 JWT signed by the matching private key. */
+  verifyKeyPem?: string;
+  takerFee?: number; // default 0.006
+  makerFee?: number; // default 0.004
+}
+
+/** A running fake. */
+export interface FakeCoinbase {
+  url: string;
+  state: FakeState;
+  inject(fault: Fault): void;
+  /** Drops all pending faults. */
+  clearFaults(): void;
+  /** Moves a product's book and fills resting orders it crosses. */
+  setBook(productId: string, book: { bid: number; ask: number; price?: number }): void;
+  /** Orders with this client order id (tests assert there is exactly one). */
+  ordersByClientId(clientOrderId: string): FakeOrder[];
+  /** How many requests had this method and exactly this path. */
+  countRequests(method: string, path: string): number;
+  close(): Promise<void>;
+}
+
+/** The default market: two liquid products, one post-only, one cancel-only, one EUR pair (not ours). */
+export function defaultProducts(): FakeProduct[] {
+  const p = (id: string, price: number, spread: number, extra: Partial<FakeProduct> = {}): FakeProduct => ({
+    product_id: id,
+    price,
+    bid: price - spread / 2,
+    ask: price + spread / 2,
+    volume_24h: 1000,
+    base_increment: '0.00000001',
+    price_increment: '0.01',
+    base_min_size: '0.00000001',
+    quote_min_size: '1',
+    ...extra,
+  });
+  return [
+    p('BTC-USD', 50_000, 20),
+    p('ETH-USD', 3_000, 1, { base_increment: '0.0001', base_min_size: '0.001' }),
+    p('SOL-USD', 150, 0.1, { post_only: true, price_increment: '0.001', base_increment: '0.01', base_min_size: '0.1' }),
+    p('XRP-USD', 0.5, 0.0002, { cancel_only: true, price_increment: '0.0001', base_increment: '1', base_min_size: '10' }),
+    p('BTC-EUR', 46_000, 20),
+  ];
+}
+
+const P = '/api/v3/brokerage';
+
+/** Starts the fake on 127.0.0.1 (random port). */
+export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise<FakeCoinbase> {
+  const now = opts.now ?? Date.now;
+  const takerFee = opts.takerFee ?? 0.006;
+  const makerFee = opts.makerFee ?? 0.004;
+  const verifyKey: KeyObject | undefined = opts.verifyKeyPem ? createPublicKey(opts.verifyKeyPem) : undefined;
+  const state: FakeState = {
+    products: new Map((opts.products ?? defaultProducts()).map((p) => [p.product_id, p])),
+    orders: [],
+    fills: [],
+    balances: new Map(Object.entries(opts.balances ?? { USD: 10_000, BTC: 0.5, ETH: 2 })),
+    requests: [],
+  };
+  let faults: (Fault & { left: number })[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  function takeFault(method: string, path: string, kinds: Fault['kind'][]): (Fault & { left: number }) | undefined {
+    const f = faults.find(
+      (x) => kinds.includes(x.kind) && (!x.method || x.method === method) && (!x.path || path.includes(x.path)) && x.left > 0,
+    );
+    if (!f) return undefined;
+    f.left--;
+    faults = faults.filter((x) => x.left > 0);
+    return f;
+  }
+
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+
+  // ---- book and orders ---------------------------------------------------------------
+
+  const bal = (c: string) => state.balances.get(c) ?? 0;
+  const addBal = (c: string, d: number) => state.balances.set(c, round(bal(c) + d));
+
+  function fill(o: FakeOrder, size: number, price: number, liquidity: 'MAKER' | 'TAKER'): void {
+    const [base, quote] = o.product_id.split('-') as [string, string];
+    const value = size * price;
+    const fee = value * (liquidity === 'MAKER' ? makerFee : takerFee);
+    o.filled_size = round(o.filled_size + size);
+    o.filled_value = round(o.filled_value + value);
+    o.total_fees = round(o.total_fees + fee);
+    if (o.side === 'BUY') {
+      addBal(quote, -(value + fee));
+      addBal(base, size);
+    } else {
+      addBal(base, -size);
+      addBal(quote, value - fee);
+    }
+    state.fills.push({ trade_id: randomUUID(), order_id: o.order_id, product_id: o.product_id, side: o.side, price, size, commission: round(fee), ts: now(), liquidity });
+    if (o.filled_size >= o.base_size - 1e-12) o.status = 'FILLED';
+  }
+
+  function crosses(o: FakeOrder, p: FakeProduct): boolean {
+    if (o.order_type === 'MARKET') return true;
+    return o.side === 'BUY' ? (o.limit_price ?? 0) >= p.ask : (o.limit_price ?? Infinity) <= p.bid;
+  }
+
+  /** Validates and books a new order; returns the error code when the venue would refuse it. */
+  function place(body: Record<string, unknown>): { order: FakeOrder } | { error: string; message: string } {
+    const clientId = String(body.client_order_id ?? '');
+    const existing = state.orders.find((o) => o.client_order_id === clientId && clientId !== '');
+    // Coinbase: a repeated client_order_id creates nothing and answers with the existing order.
+    if (existing) return { order: existing };
+    const p = state.products.get(String(body.product_id));
+    if (!p) return { error: 'INVALID_PRODUCT_ID', message: 'unknown product' };
+    if (p.trading_disabled || (p.status && p.status !== 'online') || p.cancel_only) return { error: 'ORDER_ENTRY_DISABLED', message: 'product does not accept new orders' };
+    const side = String(body.side) === 'SELL' ? 'SELL' : 'BUY';
+    const cfg = (body.order_configuration ?? {}) as Record<string, Record<string, unknown>>;
+    const limit = cfg.limit_limit_gtc;
+    const market = cfg.market_market_ioc;
+    const o: FakeOrder = {
+      order_id: randomUUID(),
+      client_order_id: clientId || randomUUID(),
+      product_id: p.product_id,
+      side,
+      order_type: limit ? 'LIMIT' : 'MARKET',
+      base_size: Number(limit?.base_size ?? market?.base_size ?? 0),
+      post_only: limit?.post_only === true,
+      status: 'OPEN',
+      filled_size: 0,
+      filled_value: 0,
+      total_fees: 0,
+      created_ms: now(),
+    };
+    if (limit) o.limit_price = Number(limit.limit_price);
+    if (market?.quote_size !== undefined) {
+      o.quote_size = Number(market.quote_size);
+      o.base_size = round(o.quote_size / p.ask);
+    }
+    if (!limit && !market) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'unsupported order configuration' };
+    if (!(o.base_size > 0)) return { error: 'INVALID_SIZE', message: 'size must be positive' };
+    if (p.post_only && !(limit && o.post_only)) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'product is post-only' };
+    if (p.limit_only && !limit) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'product is limit-only' };
+    const crossing = crosses(o, p);
+    if (o.post_only && crossing) return { error: 'INVALID_LIMIT_PRICE_POST_ONLY', message: 'post-only order would cross the book' };
+    const [base, quote] = p.product_id.split('-') as [string, string];
+    const px = side === 'BUY' ? (crossing ? p.ask : (o.limit_price ?? p.ask)) : 0;
+    if (side === 'BUY' && bal(quote) < o.base_size * px * (1 + takerFee) - 1e-9) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
+    if (side === 'SELL' && bal(base) < o.base_size - 1e-12) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
+    state.orders.push(o);
+    return { order: o };
+  }
+
+  function execute(o: FakeOrder, fraction: number): void {
+    const p = state.products.get(o.product_id);
+    if (!p || !crosses(o, p)) return;
+    const size = round(o.base_size * fraction);
+    if (size > 0) fill(o, size, o.side === 'BUY' ? p.ask : p.bid, 'TAKER');
+    // Market orders are IOC: whatever did not fill is gone.
+    if (o.order_type === 'MARKET' && o.status === 'OPEN') o.status = o.filled_size > 0 ? 'FILLED' : 'CANCELLED';
+  }
+
+  function renderOrder(o: FakeOrder): Record<string, unknown> {
+    const config =
+      o.order_type === 'LIMIT'
+        ? { limit_limit_gtc: { base_size: String(o.base_size), limit_price: String(o.limit_price), post_only: o.post_only } }
+        : { market_market_ioc: o.quote_size !== undefined ? { quote_size: String(o.quote_size) } : { base_size: String(o.base_size) } };
+    return {
+      order_id: o.order_id,
+      product_id: o.product_id,
+      user_id: 'fake-user',
+      order_configuration: config,
+      side: o.side,
+      client_order_id: o.client_order_id,
+      status: o.status,
+      time_in_force: o.order_type === 'LIMIT' ? 'GOOD_UNTIL_CANCELLED' : 'IMMEDIATE_OR_CANCEL',
+      created_time: new Date(o.created_ms).toISOString(),
+      completion_percentage: String(o.base_size > 0 ? Math.round((o.filled_size / o.base_size) * 100) : 0),
+      filled_size: String(o.filled_size),
+      average_filled_price: String(o.filled_size > 0 ? round(o.filled_value / o.filled_size) : 0),
+      fee: '',
+      number_of_fills: String(state.fills.filter((f) => f.order_id === o.order_id).length),
+      filled_value: String(o.filled_value),
+      pending_cancel: false,
+      size_in_quote: o.quote_size !== undefined,
+      total_fees: String(o.total_fees),
+      size_inclusive_of_fees: false,
+      total_value_after_fees: String(o.filled_value + (o.side === 'BUY' ? o.total_fees : -o.total_fees)),
+      trigger_status: 'INVALID_ORDER_TYPE',
+      order_type: o.order_type,
+      reject_reason: 'REJECT_REASON_UNSPECIFIED',
+      settled: o.status !== 'OPEN',
+      product_type: 'SPOT',
+      reject_message: '',
+      cancel_message: '',
+    };
+  }
+
+  function renderProduct(p: FakeProduct): Record<string, unknown> {
+    const [base, quote] = p.product_id.split('-') as [string, string];
+    return {
+      product_id: p.product_id,
+      price: String(p.price),
+      price_percentage_change_24h: '0',
+      volume_24h: String(p.volume_24h),
+      volume_percentage_change_24h: '0',
+      base_increment: p.base_increment,
+      quote_increment: p.price_increment,
+      quote_min_size: p.quote_min_size,
+      quote_max_size: '10000000',
+      base_min_size: p.base_min_size,
+      base_max_size: '1000000',
+      base_name: base,
+      quote_name: quote,
+      watched: false,
+      is_disabled: false,
+      new: false,
+      status: p.status ?? 'online',
+      cancel_only: p.cancel_only ?? false,
+      limit_only: p.limit_only ?? false,
+      post_only: p.post_only ?? false,
+      trading_disabled: p.trading_disabled ?? false,
+      auction_mode: false,
+      product_type: 'SPOT',
+      quote_currency_id: quote,
+      base_currency_id: base,
+      fcm_trading_session_details: null,
+      mid_market_price: '',
+      alias: '',
+      alias_to: [],
+      base_display_symbol: base,
+      quote_display_symbol: quote,
+      view_only: false,
+      price_increment: p.price_increment,
+      display_name: p.product_id,
+      product_venue: 'CBE',
+      approximate_quote_24h_volume: String(round(p.volume_24h * p.price)),
+    };
+  }
+
+  /** Deterministic bars: a slow wave around the product price; includes the bar still forming. */
+  function candles(p: FakeProduct, start: number, end: number, granularity: string): Record<string, string>[] | undefined {
+    const sec = ({ ONE_MINUTE: 60, FIVE_MINUTE: 300, FIFTEEN_MINUTE: 900, THIRTY_MINUTE: 1800, ONE_HOUR: 3600, TWO_HOUR: 7200, SIX_HOUR: 21600, ONE_DAY: 86400 } as Record<string, number>)[granularity];
+    if (!sec) return undefined;
+    const nowSec = Math.floor(now() / 1000);
+    const out: Record<string, string>[] = [];
+    for (let t = Math.ceil(start / sec) * sec; t <= Math.min(end, nowSec); t += sec) {
+      const k = t / sec;
+      const open = round(p.price * (1 + 0.01 * Math.sin(k / 5)));
+      const close = round(p.price * (1 + 0.01 * Math.sin((k + 1) / 5)));
+      out.push({ start: String(t), open: String(open), close: String(close), high: String(round(Math.max(open, close) * 1.001)), low: String(round(Math.min(open, close) * 0.999)), volume: String(10 + (k % 7)) });
+    }
+    return out.reverse(); // Coinbase answers newest first
+  }
+
+  // ---- HTTP -------------------------------------------------------------------------------
+
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (res.destroyed || res.writableEnded) return;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  function authorised(req: IncomingMessage): boolean {
+    const h = req.headers.authorization;
+    if (!h || !h.startsWith('Bearer ')) return false;
+    if (!verifyKey) return true;
+    const [head, payload, sig] = h.slice(7).split('.');
+    if (!head || !payload || !sig) return false;
+    return verify('sha256', Buffer.from(`${head}.${payload}`), { key: verifyKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'));
+  }
+
+  async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://fake');
+    const path = u.pathname;
+    const method = req.method ?? 'GET';
+    const q = u.searchParams;
+    state.requests.push({ method, path, query: u.search });
+
+    const latency = takeFault(method, path, ['latency']);
+    if (latency) await wait(latency.ms ?? 100);
+    const err = takeFault(method, path, ['5xx', '429']);
+    if (err?.kind === '429') {
+      const h: Record<string, string> = err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+      return send(res, 429, { errors: [{ id: 'rate_limit_exceeded', message: 'Too many requests' }] }, h);
+    }
+    if (err?.kind === '5xx') {
+      const status = err.status ?? 500;
+      return send(res, status, err.maintenance ? { error: 'UNAVAILABLE', message: 'scheduled maintenance' } : { error: 'INTERNAL', message: 'internal error' });
+    }
+
+    // public
+    if (method === 'GET' && path === '/v2/currencies') return send(res, 200, { data: [{ id: 'USD', name: 'US Dollar', min_size: '0.01' }, { id: 'EUR', name: 'Euro', min_size: '0.01' }] });
+    if (method === 'GET' && path === '/v2/currencies/crypto') {
+      const codes = [...new Set([...state.products.keys()].map((id) => id.split('-')[0] as string))];
+      return send(res, 200, { data: codes.map((c, i) => ({ asset_id: `asset-${c}`, code: c, name: c, color: '#000000', sort_index: String(i), exponent: '8', type: 'crypto' })) });
+    }
+    if (method === 'GET' && path === '/v2/exchange-rates') return send(res, 200, { data: { currency: 'USD', rates: Object.fromEntries([...state.products.values()].filter((p) => p.product_id.endsWith('-USD')).map((p) => [p.product_id.split('-')[0], String(1 / p.price)])) } });
+    if (method === 'GET' && path === `${P}/market/products`) {
+      if (q.get('product_type') === 'FUTURE') return send(res, 200, { products: [], num_products: 0 });
+      const ids = q.getAll('product_ids');
+      const list = [...state.products.values()].filter((p) => ids.length === 0 || ids.includes(p.product_id)).map(renderProduct);
+      return send(res, 200, { products: list, num_products: list.length });
+    }
+    if (method === 'GET' && path === `${P}/market/product_book`) {
+      const p = state.products.get(q.get('product_id') ?? '');
+      if (!p) return send(res, 404, { error: 'NOT_FOUND', message: 'product not found' });
+      return send(res, 200, { pricebook: { product_id: p.product_id, bids: [{ price: String(p.bid), size: '1' }], asks: [{ price: String(p.ask), size: '1' }], time: new Date(now()).toISOString() } });
+    }
+    const candleMatch = /^\/api\/v3\/brokerage\/market\/products\/([^/]+)\/candles$/.exec(path);
+    if (method === 'GET' && candleMatch) {
+      const p = state.products.get(decodeURIComponent(candleMatch[1] as string));
+      const bars = p && candles(p, Number(q.get('start')), Number(q.get('end')), q.get('granularity') ?? '');
+      if (!bars) return send(res, 400, { error: 'INVALID_ARGUMENT', message: 'bad candle request' });
+      return send(res, 200, { candles: bars });
+    }
+
+    // private
+    if (!path.startsWith(`${P}/`) || path.startsWith(`${P}/market/`)) return send(res, 404, { error: 'NOT_FOUND', message: 'no such endpoint' });
+    if (!authorised(req)) return send(res, 401, { error: 'unauthorized', message: 'invalid or missing token' });
+
+    if (method === 'GET' && path === `${P}/transaction_summary`) return send(res, 200, { total_volume: 0, total_fees: 0, fee_tier: { pricing_tier: 'Advanced 1', usd_from: '0', usd_to: '10000', taker_fee_rate: String(takerFee), maker_fee_rate: String(makerFee) } });
+    if (method === 'GET' && path === `${P}/best_bid_ask`) {
+      const ids = q.getAll('product_ids');
+      const books = [...state.products.values()].filter((p) => ids.length === 0 || ids.includes(p.product_id));
+      return send(res, 200, { pricebooks: books.map((p) => ({ product_id: p.product_id, bids: [{ price: String(p.bid), size: '1' }], asks: [{ price: String(p.ask), size: '1' }], time: new Date(now()).toISOString() })) });
+    }
+    if (method === 'GET' && path === `${P}/accounts`) {
+      const accounts = [...state.balances.entries()].map(([c, v]) => ({
+        uuid: `acct-${c}`,
+        name: `${c} Wallet`,
+        currency: c,
+        available_balance: { value: String(v), currency: c },
+        default: true,
+        active: true,
+        created_at: '2024-01-01T00:00:00Z',
+        updated_at: '2024-01-01T00:00:00Z',
+        deleted_at: null,
+        type: c === 'USD' || c === 'EUR' ? 'ACCOUNT_TYPE_FIAT' : 'ACCOUNT_TYPE_CRYPTO',
+        ready: true,
+        hold: { value: '0', currency: c },
+      }));
+      return send(res, 200, { accounts, has_next: false, cursor: '', size: accounts.length });
+    }
+    if (method === 'POST' && path === `${P}/orders`) {
+      const body = await readBody(req);
+      const placed = place(body);
+      if ('error' in placed) {
+        return send(res, 200, {
+          success: false,
+          failure_reason: 'UNKNOWN_FAILURE_REASON',
+          order_id: '',
+          error_response: { error: placed.error, message: placed.message, error_details: '', new_order_failure_reason: placed.error },
+          order_configuration: body.order_configuration ?? null,
+        });
+      }
+      const o = placed.order;
+      const partial = takeFault(method, path, ['partial_fill']);
+      if (o.status === 'OPEN' && o.filled_size === 0) execute(o, partial ? (partial.fraction ?? 0.5) : 1);
+      const answer = { success: true, failure_reason: 'UNKNOWN_FAILURE_REASON', order_id: o.order_id, success_response: { order_id: o.order_id, product_id: o.product_id, side: o.side, client_order_id: o.client_order_id }, order_configuration: renderOrder(o).order_configuration };
+      const slow = takeFault(method, path, ['timeout_after_accept']);
+      if (slow) await wait(slow.ms ?? 5_000); // accepted and booked; the answer comes too late
+      return send(res, 200, answer);
+    }
+    if (method === 'POST' && path === `${P}/orders/batch_cancel`) {
+      const body = await readBody(req);
+      const ids = Array.isArray(body.order_ids) ? body.order_ids.map(String) : [];
+      const results = ids.map((id) => {
+        const o = state.orders.find((x) => x.order_id === id);
+        if (!o) return { success: false, failure_reason: 'UNKNOWN_CANCEL_ORDER', order_id: id };
+        if (o.status !== 'OPEN') return { success: false, failure_reason: 'INVALID_CANCEL_REQUEST', order_id: id };
+        o.status = 'CANCELLED';
+        return { success: true, failure_reason: 'UNKNOWN_CANCEL_FAILURE_REASON', order_id: id };
+      });
+      return send(res, 200, { results });
+    }
+    if (method === 'GET' && path === `${P}/orders/historical/batch`) {
+      const products = [...q.getAll('product_id'), ...q.getAll('product_ids')];
+      const statuses = q.getAll('order_status');
+      const start = q.get('start_date') ? Date.parse(q.get('start_date') as string) : -Infinity;
+      const end = q.get('end_date') ? Date.parse(q.get('end_date') as string) : Infinity;
+      const limit = Math.max(1, Math.min(1000, Number(q.get('limit') ?? 100)));
+      const offset = Number(q.get('cursor') ?? 0) || 0;
+      const all = state.orders
+        .filter((o) => (products.length === 0 || products.includes(o.product_id)) && (statuses.length === 0 || statuses.includes(o.status)) && o.created_ms >= start && o.created_ms <= end)
+        .sort((a, b) => b.created_ms - a.created_ms);
+      const page = all.slice(offset, offset + limit);
+      const hasNext = offset + limit < all.length;
+      return send(res, 200, { orders: page.map(renderOrder), sequence: '0', has_next: hasNext, cursor: hasNext ? String(offset + limit) : '' });
+    }
+    if (method === 'GET' && path === `${P}/orders/historical/fills`) {
+      const start = q.get('start_sequence_timestamp') ? Date.parse(q.get('start_sequence_timestamp') as string) : -Infinity;
+      const fills = state.fills.filter((f) => f.ts >= start);
+      return send(res, 200, {
+        fills: fills.map((f) => ({ entry_id: f.trade_id, trade_id: f.trade_id, order_id: f.order_id, trade_time: new Date(f.ts).toISOString(), trade_type: 'FILL', price: String(f.price), size: String(f.size), commission: String(f.commission), product_id: f.product_id, sequence_timestamp: new Date(f.ts).toISOString(), liquidity_indicator: f.liquidity, size_in_quote: false, user_id: 'fake-user', side: f.side })),
+        cursor: '',
+      });
+    }
+    const one = /^\/api\/v3\/brokerage\/orders\/historical\/([^/]+)$/.exec(path);
+    if (method === 'GET' && one) {
+      const o = state.orders.find((x) => x.order_id === decodeURIComponent(one[1] as string));
+      if (!o) return send(res, 404, { error: 'NOT_FOUND', error_details: 'order with this orderID was not found', message: 'order with this orderID was not found' });
+      return send(res, 200, { order: renderOrder(o) });
+    }
+    return send(res, 404, { error: 'NOT_FOUND', message: 'no such endpoint' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => send(res, 500, { error: 'INTERNAL', message: 'fake failed' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    inject(fault) {
+      faults.push({ ...fault, left: fault.count ?? 1 });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    setBook(productId, book) {
+      const p = state.products.get(productId);
+      if (!p) throw new Error(`no product ${productId}`);
+      Object.assign(p, book, { price: book.price ?? (book.bid + book.ask) / 2 });
+      for (const o of state.orders) {
+        if (o.product_id !== productId || o.status !== 'OPEN' || !crosses(o, p)) continue;
+        // A resting order that the book moved through fills at its limit, as a maker.
+        fill(o, round(o.base_size - o.filled_size), o.limit_price ?? p.price, 'MAKER');
+      }
+    },
+    ordersByClientId: (id) => state.orders.filter((o) => o.client_order_id === id),
+    countRequests: (method, path) => state.requests.filter((r) => r.method === method && r.path === path).length,
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e10) / 1e10;
+}
