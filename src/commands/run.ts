@@ -3,6 +3,7 @@ import { MODES, type Mode } from '../config/schema/app.ts';
 import { UsageError } from '../errors.ts';
 import { VirtualClock, wallClock } from '../runner/clock.ts';
 import { TradingLoop } from '../runner/mainLoop.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/server.ts';
 
 interface RunOptions {
   mode?: Mode;
@@ -97,8 +98,22 @@ async function runDaemon(loop: TradingLoop, maxCycles: number | undefined): Prom
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHup);
-  await loop.start();
-  loop.log.info({ mode: loop.mode, instance_id: loop.config.app.instance_id, audit_file: loop.auditFile, clock: loop.clock.kind }, 'Daemon started');
+  await loop.start(); // takes the instance lock first, so a second daemon is refused before it binds a port
+  // Metrics and health are served by the long-running daemon only (not one-off or virtual runs).
+  const mon = loop.config.app.monitoring;
+  let server: MetricsServer | undefined;
+  if (maxCycles === undefined && mon.enabled && loop.clock.kind === 'wall') {
+    try {
+      server = await startMetricsServer({ bind: mon.bind, port: mon.metrics_port, metrics: loop.metrics, health: () => loop.health(), ready: () => loop.ready() });
+    } catch (e) {
+      await loop.stop('startup_failed');
+      throw e;
+    }
+  }
+  loop.log.info(
+    { mode: loop.mode, instance_id: loop.config.app.instance_id, audit_file: loop.auditFile, clock: loop.clock.kind, metrics: server ? `http://${mon.bind}:${server.port}/metrics` : 'off' },
+    'Daemon started',
+  );
   try {
     await loop.run(controller.signal, { maxCycles });
   } catch (e) {
@@ -107,6 +122,7 @@ async function runDaemon(loop: TradingLoop, maxCycles: number | undefined): Prom
     throw e;
   } finally {
     await loop.stop(reason);
+    await server?.close();
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);

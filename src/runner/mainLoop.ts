@@ -1,6 +1,6 @@
 import { resolve, join } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
-import type { Mode } from '../config/schema/app.ts';
+import type { RunMode } from '../config/schema/app.ts';
 import { ConfigDriftWatcher, type DriftStatus } from '../config/drift.ts';
 import { saveSnapshot } from '../config/snapshots.ts';
 import { AuditLogger, AuditWriteError } from '../core/auditLog.ts';
@@ -17,6 +17,8 @@ import type { Executor } from '../execution/types.ts';
 import { createExecutor } from '../execution/index.ts';
 import { StateStore } from '../state/store.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { createMetrics, type TraderMetrics } from '../metrics/registry.ts';
+import { healthFrom, type Health } from '../metrics/health.ts';
 import { wallClock, VirtualClock, type Clock } from './clock.ts';
 import { cycleStatus, executedCount, noTradeReason, type CycleStages } from './cycleOutcome.ts';
 import { killSwitchPath, killSwitchPresent } from './killSwitch.ts';
@@ -30,7 +32,7 @@ import { codeVersion } from './version.ts';
 export interface TradingLoopOptions {
   configDir: string;
   /** Overrides app.yaml `mode` (CLI --mode / --live). */
-  mode?: Mode;
+  mode?: RunMode;
   /** Override app.yaml logging.dir / state.dir (CLI --log-dir / --data-dir). */
   logDir?: string;
   dataDir?: string;
@@ -56,12 +58,13 @@ export class TradingLoop {
   /** 16 hex chars over policy + signals + universe, computed once from the parsed bytes. */
   readonly configHash: string;
   readonly log: Logger;
-  readonly mode: Mode;
+  readonly mode: RunMode;
   readonly clock: Clock;
   readonly logDir: string;
   readonly dataDir: string;
   readonly auditFile: string;
   readonly intervalMs: number;
+  readonly metrics: TraderMetrics;
 
   private readonly market: MarketData;
   private readonly drift: ConfigDriftWatcher;
@@ -75,6 +78,10 @@ export class TradingLoop {
   private auditDown?: { since: string; error: string };
   private previouslyEligible = new Set<string>();
   private cyclesRun = 0;
+  private readonly startedAt = Date.now();
+  private lastCycleAt: number | null = null;
+  private started = false;
+  private lastTrading: TradingState = 'ACTIVE';
 
   constructor(opts: TradingLoopOptions) {
     this.config = loadConfig(opts.configDir, opts.env);
@@ -92,6 +99,14 @@ export class TradingLoop {
     this.drift = new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash);
     this.driftStatus = { drifted: false, onDiskHash: this.configHash, changedFiles: [] };
     this.killSwitchFile = killSwitchPath(this.config.policy.governance.kill_switch_file);
+    this.metrics = createMetrics({
+      instanceId: app.instance_id,
+      mode: this.mode,
+      configHash: this.configHash,
+      version: this.version.version,
+      commit: this.version.commit,
+      intervalSeconds: this.intervalMs / 1000,
+    });
   }
 
   /** Takes the instance lock, opens state and the audit log, snapshots the config, writes `startup`. */
@@ -110,7 +125,8 @@ export class TradingLoop {
       this.executor = createExecutor({ mode: this.mode, store: this.store, policy: this.config.policy });
       const changed = before && before.configHash !== this.configHash;
       this.write('startup', {
-        pid: process.pid,
+        // A virtual-clock run (tests, backtests) must give byte-identical logs: no pid.
+        ...(this.clock.kind === 'wall' ? { pid: process.pid } : {}),
         node: process.version,
         version: this.version.version,
         commit: this.version.commit,
@@ -120,6 +136,7 @@ export class TradingLoop {
         previous_config_hash: before?.configHash ?? null,
         changed_files: changed ? before.changedFiles(this.config.fileHashes) : [],
       });
+      this.started = true;
     } catch (e) {
       this.close();
       throw e;
@@ -192,6 +209,8 @@ export class TradingLoop {
     const record = this.cycleRecord({ cycle, now, stages, reason, trading, portfolio, latencies: timer.latencies });
     this.auditCycle(record);
     this.cyclesRun++;
+    this.lastCycleAt = Date.now();
+    this.observe(record, trading);
     return record;
   }
 
@@ -222,7 +241,56 @@ export class TradingLoop {
   /** Writes `shutdown`, flushes and releases everything. Safe to call twice. */
   async stop(reason: string): Promise<void> {
     if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun });
+    this.metrics.setUp(false);
     this.close();
+  }
+
+  /** Healthy while the last cycle completed within three intervals (wall time). */
+  health(): Health {
+    return healthFrom({ lastCycleAt: this.lastCycleAt, startedAt: this.startedAt, intervalSeconds: this.intervalMs / 1000, now: Date.now() });
+  }
+
+  /** A plain snapshot of what the daemon is doing, for the status page and /api/status. No secrets. */
+  status(): DaemonStatus {
+    const now = this.clock.now();
+    const view = this.store?.view(now, {});
+    const halt = this.store?.halt() ?? null;
+    return {
+      instance_id: this.config.app.instance_id,
+      mode: this.mode,
+      pid: process.pid,
+      code_version: this.version.label,
+      started_at: new Date(this.startedAt).toISOString(),
+      uptime_seconds: Math.round((Date.now() - this.startedAt) / 1000),
+      health: this.health(),
+      ready: this.ready(),
+      interval_seconds: this.intervalMs / 1000,
+      cycles_run: this.cyclesRun,
+      last_cycle_at: this.lastCycleAt === null ? null : new Date(this.lastCycleAt).toISOString(),
+      config_hash: this.configHash,
+      config_hash_on_disk: this.driftStatus.onDiskHash,
+      config_drift: this.driftStatus.drifted,
+      changed_files: this.driftStatus.changedFiles,
+      trading_state: halt ? 'HALTED' : this.lastTrading,
+      halt: halt && { reason: halt.reason, by: halt.by, since: new Date(halt.ts).toISOString() },
+      kill_switch_file: this.killSwitchFile,
+      kill_switch_present: killSwitchPresent(this.killSwitchFile),
+      audit_file: this.auditFile,
+      audit_writable: this.auditDown === undefined,
+      log_dir: this.logDir,
+      portfolio: view && {
+        cash_usd: round2(view.cashUsd),
+        equity_usd: round2(view.equityUsd),
+        daily_pnl_usd: round2(view.dailyPnlUsd),
+        weekly_pnl_usd: round2(view.weeklyPnlUsd),
+        positions: view.positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, avg_entry_price: p.avgEntryPrice, entry_time: new Date(p.entryTime).toISOString(), tier: p.tier })),
+      },
+    };
+  }
+
+  /** Ready once startup (config, lock, state, audit log, startup record) is done. */
+  ready(): boolean {
+    return this.started && this.store !== undefined;
   }
 
   /** Records a fatal error as a `halt` before the process exits non-zero. */
@@ -266,6 +334,7 @@ export class TradingLoop {
     if (s === this.driftStatus) return s;
     const was = this.driftStatus.drifted;
     this.driftStatus = s;
+    this.metrics.setDrift(s.drifted ? s.onDiskHash : null);
     if (s.drifted && !was) {
       this.log.warn({ config_hash: this.configHash, config_hash_on_disk: s.onDiskHash, changed_files: s.changedFiles }, `Configuration drift: files on disk (${s.onDiskHash}) differ from the loaded config (${this.configHash}); still trading on the loaded config until restart`);
     } else if (!s.drifted && was) {
@@ -381,11 +450,27 @@ export class TradingLoop {
     }
     try {
       audit.append(record);
+      this.metrics.auditWritten();
     } catch (e) {
       if (!(e instanceof AuditWriteError)) throw e;
+      this.metrics.auditWriteFailed();
       this.auditDown = { since: new Date(this.clock.now()).toISOString(), error: e.message };
       this.log.error({ err: e.message, file: this.auditFile }, 'Audit log write failed: no order will be sent until it is writable again');
     }
+  }
+
+  private observe(record: CycleRecord, trading: TradingState): void {
+    this.metrics.observeCycle({
+      status: record.status,
+      noTradeReason: record.no_trade_reason,
+      seconds: Object.values(record.stage_latencies).reduce((a, b) => a + b, 0),
+      stageLatencies: record.stage_latencies,
+      orders: record.orders.map((o) => ({ side: o.side, outcome: o.status })),
+      at: new Date(),
+    });
+    this.lastTrading = trading;
+    this.metrics.setTradingState(trading);
+    this.metrics.setKillSwitch(this.store?.halt()?.reason === 'kill_switch');
   }
 
   private close(): void {
@@ -396,6 +481,41 @@ export class TradingLoop {
     this.audit = undefined;
     this.lock = undefined;
   }
+}
+
+/** What `TradingLoop.status()` returns (JSON-ready). */
+export interface DaemonStatus {
+  instance_id: string;
+  mode: RunMode;
+  pid: number;
+  code_version: string;
+  started_at: string;
+  uptime_seconds: number;
+  health: Health;
+  ready: boolean;
+  interval_seconds: number;
+  cycles_run: number;
+  last_cycle_at: string | null;
+  config_hash: string;
+  config_hash_on_disk: string;
+  config_drift: boolean;
+  changed_files: string[];
+  trading_state: TradingState;
+  halt: { reason: string; by: string; since: string } | null;
+  kill_switch_file: string;
+  kill_switch_present: boolean;
+  audit_file: string;
+  audit_writable: boolean;
+  log_dir: string;
+  portfolio:
+    | {
+        cash_usd: number;
+        equity_usd: number;
+        daily_pnl_usd: number;
+        weekly_pnl_usd: number;
+        positions: { symbol: string; quantity: number; avg_entry_price: number; entry_time: string; tier: string }[];
+      }
+    | undefined;
 }
 
 /** A market read failed; the cycle is recorded as `data_unavailable:<what>`. */
