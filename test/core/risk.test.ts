@@ -506,9 +506,10 @@ describe('checkOrders', () => {
   });
 
   it('entry quantity 1,000,001 with a 1,000,000 max then denied', () => {
-    const r = check([order({ quantity: 1_000_001 })]);
+    const capped = { policy: policy({ pretrade: { max_order_quantity: 1_000_000 } }) };
+    const r = check([order({ quantity: 1_000_001 })], capped);
     expect(r.rejected[0]!.denial).toBe('MAX_ORDER_QUANTITY: symbol=BTC-USD, quantity=1000001, max=1000000');
-    expect(check([order({ quantity: 1_000_000 })]).accepted).toHaveLength(1);
+    expect(check([order({ quantity: 1_000_000 })], capped).accepted).toHaveLength(1);
   });
 
   it('5 orders in the last minute and max 6 then one more accepted and the next denied; one exactly 60 s ago does not count', () => {
