@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerResumeCommand } from './commands/resume.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerSnapshotCommands } from './commands/snapshots.ts';
 import { describeFailure } from './errors.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,7 +16,8 @@ const program = new Command('247trader')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerConfigCommands(program);
+registerSnapshotCommands(registerConfigCommands(program));
+registerAuditCommands(program);
 registerRunCommand(program);
 registerResumeCommand(program);
 

@@ -3,7 +3,7 @@ import { HASHED_FILES } from '../config/files.ts';
 import { loadConfig } from '../config/load.ts';
 
 /** `config hash` and `config validate`. */
-export function registerConfigCommands(program: Command): void {
+export function registerConfigCommands(program: Command): Command {
   const config = program.command('config').description('inspect and check the configuration files');
 
   config
@@ -35,4 +35,5 @@ export function registerConfigCommands(program: Command): void {
         process.stdout.write(`${opts.configDir}: ok (config_hash ${cfg.configHash}, mode ${app.mode}, exchange ${app.exchange.name})\n`);
       }
     });
+  return config;
 }

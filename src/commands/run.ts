@@ -2,8 +2,10 @@ import { Option, type Command } from 'commander';
 import { MODES, type Mode } from '../config/schema/app.ts';
 import { UsageError } from '../errors.ts';
 import { VirtualClock, wallClock } from '../runner/clock.ts';
-import { TradingLoop } from '../runner/mainLoop.ts';
-import { startMetricsServer, type MetricsServer } from '../metrics/server.ts';
+// The loop (and through it ccxt and prom-client) is imported when `run` runs, so that
+// `config hash` and the audit tools start fast.
+import type { TradingLoop } from '../runner/mainLoop.ts';
+import type { MetricsServer } from '../metrics/server.ts';
 
 interface RunOptions {
   mode?: Mode;
@@ -65,6 +67,7 @@ export function registerRunCommand(program: Command): void {
       const start = o.start === undefined ? VIRTUAL_EPOCH : Date.parse(o.start);
       if (Number.isNaN(start)) throw new UsageError(`--start: expected an ISO-8601 time, got "${o.start}"`);
       const clock = o.clock === 'virtual' ? new VirtualClock(start) : wallClock;
+      const { TradingLoop } = await import('../runner/mainLoop.ts');
       const loop = new TradingLoop({
         configDir: o.configDir,
         mode,
@@ -104,6 +107,7 @@ async function runDaemon(loop: TradingLoop, maxCycles: number | undefined): Prom
   let server: MetricsServer | undefined;
   if (maxCycles === undefined && mon.enabled && loop.clock.kind === 'wall') {
     try {
+      const { startMetricsServer } = await import('../metrics/server.ts');
       server = await startMetricsServer({ bind: mon.bind, port: mon.metrics_port, metrics: loop.metrics, health: () => loop.health(), ready: () => loop.ready() });
     } catch (e) {
       await loop.stop('startup_failed');

@@ -55,10 +55,18 @@ export function trueRanges(candles: readonly Candle[]): number[] {
  * Needs period + 1 candles (each true range needs a previous close); NaN with fewer.
  */
 export function atrWilder(candles: readonly Candle[], period: number): number {
-  const tr = trueRanges(candles);
-  if (period < 1 || tr.length < period) return Number.NaN;
-  let atr = mean(tr.slice(0, period));
-  for (let i = period; i < tr.length; i++) atr = (atr * (period - 1) + tr[i]!) / period;
+  const n = candles.length - 1; // true ranges
+  if (period < 1 || n < period) return Number.NaN;
+  // One pass, no arrays: this runs for every symbol every cycle (see the pipeline benchmark).
+  const tr = (i: number) => {
+    const c = candles[i]!;
+    const prevClose = candles[i - 1]!.close;
+    return Math.max(c.high - c.low, Math.abs(c.high - prevClose), Math.abs(c.low - prevClose));
+  };
+  let sum = 0;
+  for (let i = 1; i <= period; i++) sum += tr(i);
+  let atr = sum / period;
+  for (let i = period + 1; i <= n; i++) atr = (atr * (period - 1) + tr(i)) / period;
   return atr;
 }
 

@@ -18,7 +18,7 @@ import type { RegimeThresholds, Signals } from '../config/schema/signals.ts';
 import type { Candle } from '../exchange/types.ts';
 import { TIMEFRAME_MS } from '../exchange/types.ts';
 import {
-  atrPct,
+
   atrWilder,
   clamp,
   closeDirections,
@@ -83,12 +83,14 @@ export function classifyRegime(movePct: number, regime: Signals['regime']): Regi
 }
 
 /** Index of the first candle that cannot be trusted (non-finite, non-positive price, negative volume, high < low, time not increasing), or -1. */
-export function firstBadCandle(candles: readonly Candle[]): number {
-  for (let i = 0; i < candles.length; i++) {
+export function firstBadCandle(candles: readonly Candle[], from = 0): number {
+  // Runs over every bar of every symbol each cycle: no per-bar allocation (an array per
+  // bar made this the pipeline's hottest function in the 300-symbol benchmark).
+  const bad = (p: number) => !(p > 0 && p < Infinity); // also catches NaN
+  for (let i = from; i < candles.length; i++) {
     const c = candles[i]!;
-    const prices = [c.open, c.high, c.low, c.close];
-    if (prices.some((p) => !Number.isFinite(p) || p <= 0)) return i;
-    if (!Number.isFinite(c.volume) || c.volume < 0) return i;
+    if (bad(c.open) || bad(c.high) || bad(c.low) || bad(c.close)) return i;
+    if (!(c.volume >= 0 && c.volume < Infinity)) return i;
     if (c.high < c.low) return i;
     if (!Number.isFinite(c.ts) || (i > 0 && c.ts <= candles[i - 1]!.ts)) return i;
   }
@@ -96,10 +98,11 @@ export function firstBadCandle(candles: readonly Candle[]): number {
 }
 
 /** Why a symbol's candles cannot be used at all (missing, bad, stale), or undefined. Length is checked later. */
-function dataProblem(series: Series | undefined, now: number): string | undefined {
+function dataProblem(series: Series | undefined, now: number, used: { h1: number; m15: number }): string | undefined {
   if (!series) return render('insufficient_data', { h1: 0, m15: 0 });
   for (const tf of ['h1', 'm15'] as const) {
-    const bad = firstBadCandle(series[tf]);
+    // Only the bars the stages read are checked: older ones cannot affect a decision.
+    const bad = firstBadCandle(series[tf], Math.max(0, series[tf].length - used[tf]));
     if (bad >= 0) return render('bad_candle', { timeframe: tf, index: bad });
   }
   for (const [tf, barMs] of [
@@ -114,6 +117,13 @@ function dataProblem(series: Series | undefined, now: number): string | undefine
   return undefined;
 }
 
+/**
+ * ATR is computed over the last ATR_WINDOW_PERIODS × period bars (plus one), not over
+ * whatever history the market returned: the value then does not depend on the fetch size,
+ * and Wilder's smoothing has decayed the seed to under 2% ((13/14)^56 for period 14).
+ */
+export const ATR_WINDOW_PERIODS = 4;
+
 /** 1h bars a symbol needs for every trigger and the ATR filter. */
 export function h1BarsNeeded(signals: Signals): number {
   const t = signals.triggers;
@@ -123,7 +133,7 @@ export function h1BarsNeeded(signals: Signals): number {
 const dirOf = (x: number): 'up' | 'down' => (x > 0 ? 'up' : 'down');
 
 /** All triggers one symbol fires under thresholds `t` (before the min_strength filter). */
-function symbolTriggers(symbol: string, s: Series, signals: Signals, t: RegimeThresholds, atrP: number): Trigger[] {
+function symbolTriggers(symbol: string, s: Series, signals: Signals, t: RegimeThresholds, atr: number, atrP: number): Trigger[] {
   const { h1, m15 } = s;
   const cfg = signals.triggers;
   const last15 = m15[m15.length - 1]!.close;
@@ -175,7 +185,6 @@ function symbolTriggers(symbol: string, s: Series, signals: Signals, t: RegimeTh
   const prior = h1.slice(-1 - N, -1);
   const hi = highestHigh(prior);
   const lo = lowestLow(prior);
-  const atr = atrWilder(h1, cfg.atr.period);
   if (last1h.close > hi || last1h.close < lo) {
     const up = last1h.close > hi;
     const level = up ? hi : lo;
@@ -207,11 +216,13 @@ export function scanTriggers(input: TriggerInput): TriggerScan {
   const cfg = signals.triggers;
   const L = signals.regime.lookback_hours;
 
+  const atrWindow = ATR_WINDOW_PERIODS * cfg.atr.period + 1;
+  const used = { h1: Math.max(h1BarsNeeded(signals), atrWindow), m15: M15_BARS_NEEDED };
   const problems = new Map<string, string | undefined>();
   const moves: number[] = [];
   for (const a of assets) {
     const series = snapshot.candles[a.symbol];
-    const problem = dataProblem(series, snapshot.now);
+    const problem = dataProblem(series, snapshot.now, used);
     problems.set(a.symbol, problem);
     // Every asset with clean data votes on the regime, including ones the ATR filter drops:
     // quiet assets are part of the market too.
@@ -246,12 +257,13 @@ export function scanTriggers(input: TriggerInput): TriggerScan {
       });
       continue;
     }
-    const atrP = atrPct(series.h1, cfg.atr.period);
+    const atr = atrWilder(series.h1.length > atrWindow ? series.h1.slice(-atrWindow) : series.h1, cfg.atr.period);
+    const atrP = (atr / series.h1[series.h1.length - 1]!.close) * 100;
     if (!(obs(atrP) >= cfg.atr.min_pct && obs(atrP) <= cfg.atr.max_pct)) {
       skipped.push({ symbol: a.symbol, reason: render('atr_filter', { atr_pct: atrP, min: cfg.atr.min_pct, max: cfg.atr.max_pct }) });
       continue;
     }
-    all = all.concat(symbolTriggers(a.symbol, series, signals, thresholds, atrP));
+    for (const t of symbolTriggers(a.symbol, series, signals, thresholds, atr, atrP)) all.push(t);
   }
 
   const triggers = all

@@ -118,8 +118,9 @@ export class TradingLoop {
         file: this.auditFile,
         fsync: this.config.app.logging.audit_fsync,
         hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
-        onRecovered: (info) => this.write('audit_recovered', { quarantine_file: info.quarantineFile, bytes: info.bytes }),
       });
+      // A torn last line from a crash was moved aside on open: say so in the trail itself.
+      for (const r of this.audit.recovered) this.write('audit_recovered', { quarantine_file: r.quarantineFile, bytes: r.bytes });
       saveSnapshot(this.logDir, this.config);
       this.store = StateStore.open({ dir: this.dataDir, mode: this.mode, startingCashUsd: this.config.policy.sizing.starting_cash_usd });
       this.executor = createExecutor({ mode: this.mode, store: this.store, policy: this.config.policy });

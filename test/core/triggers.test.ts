@@ -261,16 +261,21 @@ describe('skipped symbols', () => {
     const nan = bars(flat(30), H);
     nan[3] = { ...nan[3]!, close: Number.NaN };
     const zero = bars(flat(8), Q);
-    zero[0] = { ...zero[0]!, low: 0 };
+    zero[5] = { ...zero[5]!, low: 0 };
     const back = bars(flat(30), H);
     back[10] = { ...back[10]!, ts: back[9]!.ts };
     const r = scan({ 'X-USD': series({ h1: nan }), 'Y-USD': series({ m15: zero }), 'Z-USD': series({ h1: back }) });
     expect(r.skipped).toEqual([
       { symbol: 'X-USD', reason: 'bad_candle: timeframe=h1, index=3' },
-      { symbol: 'Y-USD', reason: 'bad_candle: timeframe=m15, index=0' },
+      { symbol: 'Y-USD', reason: 'bad_candle: timeframe=m15, index=5' },
       { symbol: 'Z-USD', reason: 'bad_candle: timeframe=h1, index=10' },
     ]);
     expect(r.regimeVoters).toBe(2); // only the anchors
+  });
+  it('a bad 15m bar older than the bars the triggers read then ignored', () => {
+    const old = bars(flat(8), Q);
+    old[0] = { ...old[0]!, low: 0 }; // only the last 5 15m bars are read
+    expect(scan({ 'Y-USD': series({ m15: old }) }).skipped).toEqual([]);
   });
   it('last 1h bar closed 3h ago then stale; closed 2h ago then still used', () => {
     expect(scan({ 'X-USD': series({ h1: bars(flat(30), H, { shiftMs: -3 * H }) }) }).skipped[0]!.reason).toBe(

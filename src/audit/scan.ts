@@ -1,0 +1,214 @@
+/**
+ * A fast field scanner for audit lines: pulls a few top-level scalar fields (config_hash,
+ * timestamp, status, instance_id, …) out of each line of a block without JSON.parse.
+ *
+ * How: the block is decoded once as latin1 (one byte = one char, so string index = byte
+ * offset), and each key is found with String.indexOf from the start of the line (cheap:
+ * writers put these scalars first). A key counts as top-level when it comes before the first
+ * `{` or `[` inside the line; a line where that cannot be shown (a key after a nested value,
+ * or a string with an escape or non-ASCII) is an "odd" line and its fields come from
+ * JSON.parse. A key repeated at top level (never written by us; RFC 8259 says names SHOULD be
+ * unique) is first-wins here, last-wins in jq. Handles `"key":"v"` (our writer) and
+ * `"key": "v"` (the legacy bot). Measured on 1.1 KB cycle records: about 1.5 µs per line
+ * against 9 µs to decode and JSON.parse it (6x).
+ */
+
+/**
+ * Finds a needle line by line. A search starts at the line, so a key near the start of the
+ * line costs a few dozen bytes; a miss remembers where the needle next occurs, so a key absent
+ * from most lines is searched once per block, not once per line.
+ */
+class Cursor {
+  private next = -1;
+  constructor(readonly needle: string) {}
+
+  reset(): void {
+    this.next = -1;
+  }
+
+  /** First occurrence in [from, lineEnd), or -1. */
+  find(s: string, from: number, lineEnd: number): number {
+    let p = this.next;
+    if (p < from) {
+      p = s.indexOf(this.needle, from);
+      if (p < 0) p = s.length;
+      this.next = p;
+    }
+    return p < lineEnd ? p : -1;
+  }
+}
+
+/** The fields of one record that summary and drift need; strings are undefined when absent. */
+export interface ScannedRecord {
+  /** A string, null (JSON null), or undefined (absent). */
+  config_hash: string | null | undefined;
+  config_hash_on_disk: string | undefined;
+  timestamp: string | undefined;
+  status: string | undefined;
+  instance_id: string | undefined;
+  event: string | undefined;
+  /** proposals.final_executed_count, else the number of orders with success true. */
+  executed: number;
+  /** The line needed JSON.parse (or was not JSON: then `invalid`). */
+  odd: boolean;
+  invalid: boolean;
+}
+
+/** Top-level string fields the scanner can extract. */
+export const SCAN_KEYS = ['config_hash', 'config_hash_on_disk', 'timestamp', 'status', 'instance_id', 'event'] as const;
+export type ScanKey = (typeof SCAN_KEYS)[number];
+
+/** Scans blocks of lines; one instance per input stream (cursors are per block). */
+export class LineScanner {
+  private readonly names: readonly ScanKey[];
+  private readonly keys: Cursor[];
+  private readonly bracket = new Cursor('[');
+  private readonly success = new Cursor('"success"');
+  private readonly rec: ScannedRecord = emptyRecord();
+
+  /**
+   * Only the keys asked for are searched: a key absent from a log costs one pass over every
+   * byte, so summary does not ask for instance_id or config_hash_on_disk. Fields not asked
+   * for stay undefined (`executed` is always computed).
+   */
+  constructor(keys: readonly ScanKey[] = SCAN_KEYS) {
+    this.names = keys;
+    this.keys = keys.map((k) => new Cursor(`"${k}":`));
+  }
+
+  /** Calls `onRecord` for each line of buf[0, end) (skipping blank lines); `rec` is reused between calls. */
+  scan(buf: Buffer, end: number, onRecord: (rec: ScannedRecord) => void): void {
+    const s = buf.toString('latin1', 0, end);
+    for (const c of this.keys) c.reset();
+    this.bracket.reset();
+    this.success.reset();
+    const rec = this.rec;
+    for (let pos = 0; pos < end; ) {
+      let nl = s.indexOf('\n', pos);
+      if (nl < 0) nl = end;
+      if (nl > pos && !(nl === pos + 1 && s.charCodeAt(pos) === 13)) {
+        this.scanLine(s, buf, pos, nl, rec);
+        onRecord(rec);
+      }
+      pos = nl + 1;
+    }
+  }
+
+  private scanLine(s: string, buf: Buffer, start: number, end: number, rec: ScannedRecord): void {
+    if (s.charCodeAt(start) !== 0x7b) return this.slow(buf, start, end, rec);
+    let last = start;
+    for (let i = 0; i < this.keys.length; i++) {
+      const c = this.keys[i]!;
+      const p = c.find(s, start, end);
+      if (p < 0) {
+        setField(rec, this.names[i]!, undefined);
+        continue;
+      }
+      const v = readScalar(s, p + c.needle.length, end);
+      if (v === ODD) return this.slow(buf, start, end, rec);
+      setField(rec, this.names[i]!, v);
+      if (p > last) last = p;
+    }
+    // Keys before the first nested value are top-level for sure: no `{` (but the line's own)
+    // and no `[` before the last key found. (Forward searches: String.lastIndexOf measured
+    // about 15% slower overall. The next `{` is at most the next line's first byte; `[` may be
+    // lines away, so its cursor remembers it.)
+    if (last > start) {
+      const brace = s.indexOf('{', start + 1);
+      if ((brace >= 0 && brace < last) || this.bracket.find(s, start + 1, last) >= 0) return this.slow(buf, start, end, rec);
+    }
+    // proposals sits near the end of a cycle record: search back from the line's end.
+    const f = s.lastIndexOf(FINAL, end);
+    if (f >= start) {
+      let v = f + FINAL.length;
+      while (s.charCodeAt(v) === 32) v++;
+      let n = 0;
+      let digits = 0;
+      for (let ch = s.charCodeAt(v); ch >= 48 && ch <= 57; ch = s.charCodeAt(++v)) {
+        n = n * 10 + (ch - 48);
+        digits++;
+      }
+      if (digits === 0) return this.slow(buf, start, end, rec);
+      rec.executed = n;
+    } else if (this.success.find(s, start, end) >= 0) {
+      return this.slow(buf, start, end, rec); // no proposals: orders are counted from the objects
+    } else {
+      rec.executed = 0;
+    }
+    rec.odd = false;
+    rec.invalid = false;
+  }
+
+  private slow(buf: Buffer, start: number, end: number, rec: ScannedRecord): void {
+    rec.odd = true;
+    let o: unknown;
+    try {
+      o = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      o = undefined;
+    }
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) {
+      Object.assign(rec, emptyRecord(), { odd: true, invalid: true });
+      return;
+    }
+    const r = o as Record<string, unknown>;
+    const str = (v: unknown) => (v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
+    rec.invalid = false;
+    rec.config_hash = r.config_hash === null ? null : str(r.config_hash);
+    rec.config_hash_on_disk = str(r.config_hash_on_disk ?? undefined);
+    rec.timestamp = str(r.timestamp ?? undefined);
+    rec.status = str(r.status ?? undefined);
+    rec.instance_id = str(r.instance_id ?? undefined);
+    rec.event = str(r.event ?? undefined);
+    rec.executed = executedOf(r);
+  }
+}
+
+const ODD = Symbol('odd');
+const FINAL = '"final_executed_count":';
+
+/** A JSON string without escapes, null, or a plain token; ODD for anything needing a parser. */
+function readScalar(s: string, v: number, end: number): string | null | typeof ODD {
+  while (s.charCodeAt(v) === 32) v++;
+  const c = s.charCodeAt(v);
+  if (c === 0x22) {
+    const close = s.indexOf('"', v + 1);
+    if (close < 0 || close >= end) return ODD;
+    const val = s.slice(v + 1, close);
+    // An escape, or a non-ASCII byte (latin1 would mis-decode UTF-8): let JSON.parse do it.
+    for (let i = 0; i < val.length; i++) {
+      const ch = val.charCodeAt(i);
+      if (ch === 0x5c || ch > 0x7e) return ODD;
+    }
+    return val;
+  }
+  if (c === 0x6e && s.startsWith('null', v)) return null;
+  return ODD;
+}
+
+function setField(rec: ScannedRecord, key: ScanKey, v: string | null | undefined): void {
+  if (key === 'config_hash') rec.config_hash = v;
+  else rec[key] = v ?? undefined;
+}
+
+/** Orders executed by one parsed record (the rule the fast path follows). */
+export function executedOf(r: Record<string, unknown>): number {
+  const p = r.proposals as { final_executed_count?: unknown } | null | undefined;
+  if (p && typeof p.final_executed_count === 'number') return p.final_executed_count;
+  const orders = r.orders;
+  return Array.isArray(orders) ? orders.filter((o) => o !== null && typeof o === 'object' && (o as { success?: unknown }).success === true).length : 0;
+}
+
+function emptyRecord(): ScannedRecord {
+  return {
+    config_hash: undefined,
+    config_hash_on_disk: undefined,
+    timestamp: undefined,
+    status: undefined,
+    instance_id: undefined,
+    event: undefined,
+    executed: 0,
+    odd: false,
+    invalid: false,
+  };
+}

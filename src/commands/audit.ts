@@ -1,0 +1,153 @@
+import { type Command, Option } from 'commander';
+import { renderCounts, renderTable } from '../audit/format.ts';
+import { driftReport } from '../audit/drift.ts';
+import { resolveInputs } from '../audit/read.ts';
+import { parseTimeArg, summarize, type Summary } from '../audit/summary.ts';
+import { followFile, RECORD_ROW_HEADER, renderRecordRow, tailLines } from '../audit/tail.ts';
+import { verifyLog, type VerifyResult } from '../audit/verify.ts';
+import { UsageError } from '../errors.ts';
+
+/** Where a command writes and how it sets the exit code (tests capture both). */
+export interface CommandIo {
+  out: (text: string) => void;
+  setExitCode: (code: number) => void;
+  /** Aborts `audit tail -f` (default: SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+}
+
+/** The process's stdout and exit code. */
+export const processIo = (): CommandIo => ({ out: (t) => void process.stdout.write(t), setExitCode: (c) => void (process.exitCode = c) });
+
+const PATHS_HELP = 'audit log files or directories (rotated and .gz files included), - for stdin; default: stdin when piped, else logs/';
+
+/** `audit summary|drift|verify|tail`. Exit codes: 0 ok, 1 tampered (verify) or drift, 2 usage. */
+export function registerAuditCommands(program: Command, io: CommandIo = processIo()): void {
+  const audit = program.command('audit').description('read audit logs: summary, drift, verify, tail');
+
+  audit
+    .command('summary')
+    .description('per config_hash: records, first/last timestamp, status counts, orders executed; and hash changes')
+    .argument('[paths...]', PATHS_HELP)
+    .option('--since <time>', 'only records at or after: ISO date/time, or a duration ago (30m, 24h, 7d)')
+    .option('--until <time>', 'only records before: ISO date/time, or a duration ago')
+    .option('--json', 'print JSON')
+    .action(async (paths: string[], opts: { since?: string; until?: string; json?: boolean }) => {
+      const since = timeOpt('--since', opts.since);
+      const until = timeOpt('--until', opts.until);
+      const s = await summarize(resolveInputs(paths), { since, until });
+      io.out(opts.json ? `${JSON.stringify(s)}\n` : renderSummary(s));
+    });
+
+  audit
+    .command('drift')
+    .description('the latest config_hash of each instance side by side; exit 1 when they differ')
+    .argument('<paths...>', 'one log file or directory per instance (or several logs with instance_id)')
+    .option('--json', 'print JSON')
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      const r = await driftReport(resolveInputs(paths));
+      if (opts.json) io.out(`${JSON.stringify(r)}\n`);
+      else {
+        io.out(renderTable(['instance', 'config_hash', 'on_disk', 'last_record', 'log'], r.instances.map((i) => [i.instance, i.config_hash, i.config_hash_on_disk, i.timestamp, i.log])));
+        for (const l of r.unstamped_logs) io.out(`${l}: no record carries a config_hash\n`);
+        io.out(r.in_sync ? `in sync${r.hashes[0] ? `: ${r.hashes[0]}` : ''}\n` : `DRIFT: ${r.hashes.length} config hashes across ${r.instances.length} instances\n`);
+      }
+      if (!r.in_sync) io.setExitCode(1);
+    });
+
+  audit
+    .command('verify')
+    .description('check seq and the hash chain of every record, and the tail against the head file; exit 1 when tampered')
+    .argument('[paths...]', PATHS_HELP)
+    .option('--json', 'print JSON')
+    .option('--partial', 'accept a log whose oldest files were removed (first seq > 1)')
+    .option('--key-env <name>', 'environment variable holding the HMAC key', 'TRADER_AUDIT_HMAC_KEY')
+    .action(async (paths: string[], opts: { json?: boolean; partial?: boolean; keyEnv: string }) => {
+      const hmacKey = process.env[opts.keyEnv] || undefined;
+      const results: VerifyResult[] = [];
+      for (const g of resolveInputs(paths)) results.push(await verifyLog(g, { hmacKey, partial: opts.partial }));
+      io.out(opts.json ? `${JSON.stringify(results)}\n` : renderVerify(results));
+      if (results.some((r) => !r.ok)) io.setExitCode(1);
+    });
+
+  audit
+    .command('tail')
+    .description('the last records of a log; -f follows it across rotation')
+    .argument('[paths...]', PATHS_HELP)
+    .addOption(new Option('-n, --lines <n>', 'how many records').default(10).argParser((v) => positiveInt('--lines', v)))
+    .option('-f, --follow', 'keep printing records as they are appended (Ctrl-C to stop)')
+    .option('--pretty', 'indented JSON')
+    .option('--json', 'the raw JSON lines')
+    .action(async (paths: string[], opts: { lines: number; follow?: boolean; pretty?: boolean; json?: boolean }) => {
+      const groups = resolveInputs(paths);
+      if (groups.length !== 1) throw new UsageError(`audit tail reads one log; got ${groups.length}: ${groups.map((g) => g.key).join(', ')}`);
+      const g = groups[0]!;
+      const render = (text: string) => {
+        if (opts.json) return `${text}\n`;
+        if (opts.pretty) {
+          try {
+            return `${JSON.stringify(JSON.parse(text), null, 2)}\n`;
+          } catch {
+            return `${text}\n`;
+          }
+        }
+        return `${renderRecordRow(text)}\n`;
+      };
+      if (!opts.json && !opts.pretty) io.out(`${RECORD_ROW_HEADER}\n`);
+      for (const l of await tailLines(g, opts.lines)) io.out(render(l));
+      if (!opts.follow) return;
+      if (g.key === '-') throw new UsageError('audit tail -f needs a file, not stdin');
+      const signal = io.signal ?? interruptSignal();
+      await followFile(g.key, (l) => io.out(render(l)), signal);
+    });
+}
+
+function interruptSignal(): AbortSignal {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return ac.signal;
+}
+
+function timeOpt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const t = parseTimeArg(v);
+  if (t === undefined) throw new UsageError(`${flag} "${v}": expected an ISO date or date-time (2026-11-26, 2026-11-26T10:00:00Z) or a duration ago (30m, 24h, 7d)`);
+  return t;
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} "${v}": expected a positive whole number`);
+  return n;
+}
+
+/** Table form of a summary: buckets, then the hash timeline. */
+export function renderSummary(s: Summary): string {
+  const rows = s.buckets.map((b) => [b.config_hash ?? 'unstamped', b.records, b.first, b.last, b.orders_executed, renderCounts(b.status)]);
+  let out = renderTable(['config_hash', 'records', 'first', 'last', 'orders_executed', 'status'], rows);
+  out += `${s.records} records in ${s.files.length} file(s)${s.invalid_lines > 0 ? `, ${s.invalid_lines} line(s) not JSON` : ''}\n`;
+  if (s.timeline.length > 0) {
+    out += `\nconfig hash changes:\n`;
+    out += renderTable(['timestamp', 'from', 'to'], s.timeline.map((c) => [c.timestamp, c.from ?? '(start)', c.to]));
+  }
+  return out;
+}
+
+/** Table form of verify results; each problem as `CODE: key=value, …: message`. */
+export function renderVerify(results: readonly VerifyResult[]): string {
+  let out = renderTable(
+    ['log', 'result', 'chained', 'unchained', 'seq', 'chain'],
+    results.map((r) => [r.log, r.ok ? 'ok' : 'TAMPERED', r.chained, r.unchained, r.first_seq === null ? null : `${r.first_seq}..${r.last_seq}`, r.chained === 0 ? null : r.hmac ? 'hmac-sha256' : 'sha256']),
+  );
+  for (const r of results) {
+    const p = r.problem;
+    if (p) {
+      const where = [`file=${p.file}`, ...(p.line !== null ? [`line=${p.line}`] : []), ...(p.seq !== null ? [`seq=${p.seq}`] : [])].join(', ');
+      out += `${p.code}: ${where}: ${p.message}\n`;
+    }
+    for (const n of r.notes) out += `note: ${n}\n`;
+    if (r.unchained > 0 && r.chained === 0) out += `note: ${r.log}: ${r.unchained} record(s) written before chaining existed (unchained, not checked)\n`;
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { resolveInputs } from '../../src/audit/read.ts';
+import { summarize } from '../../src/audit/summary.ts';
+import { followFile, tailLines } from '../../src/audit/tail.ts';
+import { verifyLog } from '../../src/audit/verify.ts';
+import { AuditLogger } from '../../src/core/auditLog.ts';
+import { rec, tempDir } from './helpers.ts';
+
+const DAY = 86_400_000;
+
+describe('rotation', () => {
+  it('daily rotation across three UTC days then dated files, active name kept, seq and chain continue', async () => {
+    const dir = tempDir();
+    const file = join(dir, '247trader-v2_audit.jsonl');
+    let now = Date.parse('2026-11-25T23:00:00Z');
+    const log = AuditLogger.open({ file, fsync: 'batch', rotation: { mode: 'daily' }, now: () => now });
+    for (let i = 1; i <= 9; i++) {
+      if (i === 4 || i === 7) now += DAY;
+      log.append(rec(i));
+    }
+    log.close();
+    expect(readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort()).toEqual([
+      '247trader-v2_audit.2026-11-25.jsonl',
+      '247trader-v2_audit.2026-11-26.jsonl',
+      '247trader-v2_audit.jsonl',
+    ]);
+    const seqs = (n: string) => readFileSync(join(dir, n), 'utf8').trim().split('\n').map((l) => JSON.parse(l).seq);
+    expect(seqs('247trader-v2_audit.2026-11-25.jsonl')).toEqual([1, 2, 3]);
+    expect(seqs('247trader-v2_audit.jsonl')).toEqual([7, 8, 9]);
+    const groups = resolveInputs([dir]);
+    expect(groups).toHaveLength(1);
+    const v = await verifyLog(groups[0]!);
+    expect(v).toMatchObject({ ok: true, chained: 9, first_seq: 1, last_seq: 9 });
+    expect(await tailLines(groups[0]!, 4)).toHaveLength(4);
+    expect((await tailLines(groups[0]!, 4)).map((l) => JSON.parse(l).seq)).toEqual([6, 7, 8, 9]);
+  });
+
+  it('size rotation with gzip then .N suffixes on one day, chain verifies across .gz files, summary counts all', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.jsonl');
+    const now = Date.parse('2026-11-26T10:00:00Z');
+    const log = AuditLogger.open({ file, fsync: 'batch', rotation: { mode: 'size', maxBytes: 1000, compress: true }, now: () => now });
+    for (let i = 1; i <= 20; i++) log.append(rec(i));
+    log.close();
+    const names = readdirSync(dir).sort();
+    expect(names).toContain('a.2026-11-26.jsonl.gz');
+    expect(names).toContain('a.2026-11-26.1.jsonl.gz');
+    expect(names.filter((n) => n.endsWith('.jsonl'))).toEqual(['a.jsonl']);
+    const first = gunzipSync(readFileSync(join(dir, 'a.2026-11-26.jsonl.gz'))).toString().trim().split('\n');
+    expect(JSON.parse(first[0]!).seq).toBe(1);
+    const g = resolveInputs([dir])[0]!;
+    expect(await verifyLog(g)).toMatchObject({ ok: true, chained: 20, last_seq: 20 });
+    expect((await summarize([g])).records).toBe(20);
+    // A reopened writer continues the chain after the rotated files.
+    const again = AuditLogger.open({ file, fsync: 'always', rotation: { mode: 'size', maxBytes: 1000, compress: true }, now: () => now });
+    expect(again.head.seq).toBe(20);
+    again.close();
+  });
+
+  it('a middle rotated file removed then verify reports SEQ_GAP at the next file', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.jsonl');
+    const log = AuditLogger.open({ file, fsync: 'batch', rotation: { mode: 'size', maxBytes: 1000 }, now: () => Date.parse('2026-11-26T10:00:00Z') });
+    for (let i = 1; i <= 20; i++) log.append(rec(i));
+    log.close();
+    rmSync(join(dir, 'a.2026-11-26.1.jsonl'));
+    const v = await verifyLog(resolveInputs([dir])[0]!);
+    expect(v.problem).toMatchObject({ code: 'SEQ_GAP', file: join(dir, 'a.2026-11-26.2.jsonl'), line: 1 });
+  });
+
+  it('tail -f across a rotation then records from both files arrive in order', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.jsonl');
+    let now = Date.parse('2026-11-25T23:59:00Z');
+    const log = AuditLogger.open({ file, fsync: 'batch', rotation: { mode: 'daily' }, now: () => now });
+    log.append(rec(1));
+    const seen: number[] = [];
+    const ac = new AbortController();
+    const following = followFile(file, (l) => {
+      seen.push(JSON.parse(l).seq);
+      if (seen.length === 3) ac.abort();
+    }, ac.signal, 10);
+    log.append(rec(2));
+    await new Promise((r) => setTimeout(r, 50));
+    now += DAY;
+    log.append(rec(3)); // rotates first
+    log.append(rec(4));
+    await following;
+    log.close();
+    expect(seen).toEqual([2, 3, 4]);
+  });
+});
