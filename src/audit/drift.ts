@@ -1,6 +1,7 @@
 /**
  * `audit drift`: the latest config_hash of each instance, side by side. An instance is the
- * record's `instance_id`, or the log's path for records without one (the legacy bot).
+ * record's `instance_id` within one log argument (or the log's path for records without one,
+ * as in the legacy bot): two hosts that both kept the default instance_id still count as two.
  */
 import { type LogGroup, readBlocks } from './read.ts';
 import { LineScanner } from './scan.ts';
@@ -38,7 +39,7 @@ export async function driftReport(groups: readonly LogGroup[]): Promise<DriftRep
           if (typeof r.config_hash !== 'string') return;
           stamped = true;
           const instance = r.instance_id ?? log;
-          latest.set(instance, { instance, config_hash: r.config_hash, config_hash_on_disk: r.config_hash_on_disk ?? null, timestamp: r.timestamp ?? null, log });
+          latest.set(`${log}\0${instance}`, { instance, config_hash: r.config_hash, config_hash_on_disk: r.config_hash_on_disk ?? null, timestamp: r.timestamp ?? null, log });
         });
       }
     }
