@@ -28,6 +28,11 @@ export const appSchema = z.strictObject({
     dir: text(),
     audit_file: text(),
     audit_fsync: oneOf(['always', 'batch']),
+    rotation: z.strictObject({
+      mode: oneOf(['off', 'daily', 'size']),
+      max_mb: num(1, 1_000_000),
+      compress: bool(),
+    }),
   }),
   state: z.strictObject({ dir: text() }),
   monitoring: z.strictObject({
@@ -39,3 +44,5 @@ export const appSchema = z.strictObject({
 
 export type App = z.infer<typeof appSchema>;
 export type Mode = (typeof MODES)[number];
+/** Modes the loop runs in: the three an operator picks, plus BACKTEST (replayed data, PAPER fills). */
+export type RunMode = Mode | 'BACKTEST';
