@@ -21,6 +21,7 @@ interface RunOptions {
   dataDir?: string;
   clock: 'wall' | 'virtual';
   start?: string;
+  acceptReconcileDifferences?: boolean;
 }
 
 /** How long a signalled daemon waits for the cycle in progress before giving up on it. */
@@ -60,6 +61,7 @@ export function registerRunCommand(program: Command): void {
     .option('--data-dir <dir>', 'state directory (overrides app.yaml state.dir)')
     .addOption(new Option('--clock <clock>', 'wall time, or virtual time that jumps one interval per cycle (sim only)').choices(['wall', 'virtual']).default('wall'))
     .option('--start <iso>', 'virtual clock start time (default 2026-01-01T00:00:00Z)')
+    .option('--accept-reconcile-differences', 'LIVE: start although reconciliation finds differences with the exchange, adopting its view (recorded)')
     .action(async (o: RunOptions) => {
       const mode = modeFrom(o);
       const maxCycles = positive('max-cycles', o.maxCycles);
@@ -71,6 +73,7 @@ export function registerRunCommand(program: Command): void {
       const loop = new TradingLoop({
         configDir: o.configDir,
         mode,
+        acceptReconcileDifferences: o.acceptReconcileDifferences === true,
         logDir: o.logDir,
         dataDir: o.dataDir,
         intervalSeconds: positive('interval', o.interval),
@@ -108,14 +111,16 @@ async function runDaemon(loop: TradingLoop, maxCycles: number | undefined): Prom
   if (maxCycles === undefined && mon.enabled && loop.clock.kind === 'wall') {
     try {
       const { startMetricsServer } = await import('../metrics/server.ts');
-      server = await startMetricsServer({ bind: mon.bind, port: mon.metrics_port, metrics: loop.metrics, health: () => loop.health(), ready: () => loop.ready() });
+      const { createStatusRoutes } = await import('../status/routes.ts');
+      const extraRoutes = mon.status_page ? createStatusRoutes({ loop, auditFile: loop.auditFile, logDir: loop.logDir, log: loop.log }) : undefined;
+      server = await startMetricsServer({ bind: mon.bind, port: mon.metrics_port, metrics: loop.metrics, health: () => loop.health(), ready: () => loop.ready(), extraRoutes });
     } catch (e) {
       await loop.stop('startup_failed');
       throw e;
     }
   }
   loop.log.info(
-    { mode: loop.mode, instance_id: loop.config.app.instance_id, audit_file: loop.auditFile, clock: loop.clock.kind, metrics: server ? `http://${mon.bind}:${server.port}/metrics` : 'off' },
+    { mode: loop.mode, instance_id: loop.config.app.instance_id, audit_file: loop.auditFile, clock: loop.clock.kind, metrics: server ? `http://${mon.bind}:${server.port}/metrics` : 'off', status_page: server && mon.status_page ? `http://${mon.bind}:${server.port}/status` : 'off' },
     'Daemon started',
   );
   try {

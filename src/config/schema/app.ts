@@ -39,6 +39,7 @@ export const appSchema = z.strictObject({
     enabled: bool(),
     bind: text(),
     metrics_port: int(0, 65_535),
+    status_page: bool(),
   }),
 });
 

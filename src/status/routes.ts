@@ -1,0 +1,109 @@
+/**
+ * The status page and its JSON API, served by the daemon's metrics server as `extraRoutes`:
+ *
+ *   GET /, /status               the page (src/status/page.html)
+ *   GET /api/status              the daemon's status (TradingLoop.status())
+ *   GET /api/cycles?limit=N      the last N cycle records (1..500, default 50), oldest first
+ *   GET /api/config/timeline     config_hash changes in the audit log, and which hashes have snapshots
+ *   GET /api/config/diff?from=HASH&to=HASH   per-file unified diff of two config snapshots
+ *
+ * Read-only: nothing here writes a file or changes the daemon. Bad input gets 400, an unknown
+ * snapshot 404, anything unexpected 500 with a fixed message; never a stack trace.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import type { DaemonStatus } from '../runner/mainLoop.ts';
+import { lastCycles } from './cycles.ts';
+import { ApiError, sendError, sendHtml, sendJson } from './http.ts';
+import { loadStatusPage, type StatusPage } from './page.ts';
+import { onlyParams, parseHash, parseLimit } from './params.ts';
+import { redactSecrets } from './redact.ts';
+import { configDiff, listSnapshots } from './snapshots.ts';
+import { ConfigTimeline } from './timeline.ts';
+
+/** What the routes need from the daemon (TradingLoop satisfies it; tests pass a fake). */
+export interface StatusProvider {
+  status(): DaemonStatus;
+}
+
+/** Options of createStatusRoutes. */
+export interface StatusRoutesOptions {
+  loop: StatusProvider;
+  /** The daemon's active audit log file. */
+  auditFile: string;
+  /** The log directory holding config_snapshots/. */
+  logDir: string;
+  /** Where unexpected failures are reported (the client only sees "internal error"). */
+  log?: { error(obj: object, msg: string): void };
+  /** The page to serve (tests); defaults to src/status/page.html. */
+  page?: StatusPage;
+}
+
+type Handler = (q: URLSearchParams) => unknown;
+
+/** Builds the route handler: returns true when it answered the request, false for paths it does not own. */
+export function createStatusRoutes(o: StatusRoutesOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const page = o.page ?? loadStatusPage();
+  const auditFile = resolve(o.auditFile);
+  const logDir = resolve(o.logDir);
+  const timeline = new ConfigTimeline(auditFile);
+
+  const api: Record<string, Handler> = {
+    '/api/status': (q) => {
+      onlyParams(q, []);
+      return o.loop.status();
+    },
+    '/api/cycles': async (q) => {
+      onlyParams(q, ['limit']);
+      const limit = parseLimit(q);
+      const cycles = await lastCycles(auditFile, limit);
+      return { limit, count: cycles.length, cycles };
+    },
+    '/api/config/timeline': async (q) => {
+      onlyParams(q, []);
+      const snapshots = listSnapshots(logDir);
+      const have = new Set(snapshots);
+      const changes = (await timeline.read()).map((c) => ({ ...c, from_snapshot: c.from !== null && have.has(c.from), to_snapshot: have.has(c.to) }));
+      return { timeline: changes, snapshots };
+    },
+    '/api/config/diff': (q) => {
+      onlyParams(q, ['from', 'to']);
+      return configDiff(logDir, parseHash(q, 'from'), parseHash(q, 'to'));
+    },
+  };
+
+  return (req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return false;
+    }
+    const path = url.pathname;
+    const isPage = path === '/' || path === '/status';
+    const handler = api[path];
+    if (!isPage && !handler) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendError(res, new ApiError(405, 'method_not_allowed', `${req.method ?? '?'} ${path}: read-only, use GET`));
+      return true;
+    }
+    if (isPage) {
+      sendHtml(res, page.html, page.csp);
+      return true;
+    }
+    void answer(res, () => handler!(url.searchParams), o.log, path);
+    return true;
+  };
+}
+
+async function answer(res: ServerResponse, run: () => unknown, log: StatusRoutesOptions['log'], path: string): Promise<void> {
+  try {
+    const body = await run();
+    sendJson(res, 200, redactSecrets(body));
+  } catch (e) {
+    if (e instanceof ApiError) return sendError(res, e);
+    log?.error({ err: e, path }, 'status API request failed');
+    if (!res.headersSent) sendError(res, new ApiError(500, 'internal', 'internal error (see the daemon log)'));
+    else res.destroy();
+  }
+}
