@@ -14,16 +14,8 @@ import { selectUniverse } from '../src/core/universe.ts';
 import { createSimExchange } from '../src/exchange/sim/index.ts';
 import type { Candle } from '../src/exchange/types.ts';
 import { VirtualClock } from '../src/runner/clock.ts';
+import type { BenchRow } from './benchRow.ts';
 
-export interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: string | number | null;
-  ratio?: number | null;
-  target?: string | number | null;
-  ok?: boolean | null;
-}
 
 const SYMBOLS = 300;
 const SNAPSHOTS = 60; // distinct market states, one per simulated hour
@@ -31,7 +23,7 @@ const ROUNDS = 10; // each state is decided this many times
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-export async function benchPipeline(): Promise<Row[]> {
+export async function benchPipeline(): Promise<BenchRow[]> {
   const cfg = loadConfig('config');
   const clock = new VirtualClock(Date.parse('2026-01-01T00:00:00Z'));
   const sim = createSimExchange({ seed: 7, clock, extraSymbols: SYMBOLS - 29 });

@@ -6,23 +6,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAudit } from './bench-audit.ts';
 import { benchPipeline } from './bench-pipeline.ts';
+import type { BenchRow } from './benchRow.ts';
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: string | number | null;
-  ratio?: number | null;
-  target?: string | number | null;
-  ok?: boolean | null;
-}
 
-const sections: [string, () => Promise<Row[]>][] = [
+const sections: [string, () => Promise<BenchRow[]>][] = [
   ['decision pipeline', benchPipeline],
   ['audit tools', () => benchAudit(Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000))],
 ];
 
-const rows: (Row & { section: string })[] = [];
+const rows: (BenchRow & { section: string })[] = [];
 for (const [section, run] of sections) {
   process.stderr.write(`bench: ${section}…\n`);
   try {
