@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start 247trader.
-#   ./app_run_live.sh [--loop] [--dry-run|--paper|--live] [--config-dir DIR] [--interval S]
+#   ./app_run_live.sh [--loop] [--dry-run|--paper|--live] [--config-dir DIR] [--interval S] [--accept-reconcile-differences]
 # Without --loop: one cycle in the foreground. With --loop: the daemon detached in the
 # background, its output in logs/live_<UTC timestamp>.log and its pid in <state dir>/daemon.pid.
 # Mode flags override app.yaml. Exit codes: 0 ok, 1 failure, 2 usage or config error.
@@ -20,6 +20,7 @@ while [ $# -gt 0 ]; do
       shift ;;
     --interval) [ $# -ge 2 ] || { echo "error: --interval needs seconds" >&2; exit 2; }
       extra+=(--interval "$2"); shift ;;
+    --accept-reconcile-differences) extra+=("$1") ;; # LIVE: adopt venue differences at startup (recorded)
     -h|--help) usage; exit 0 ;;
     *) echo "error: unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac

@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerResumeCommand } from './commands/resume.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerSimCommands } from './commands/sim.ts';
 import { registerSnapshotCommands } from './commands/snapshots.ts';
 import { describeFailure } from './errors.ts';
 
@@ -20,6 +22,8 @@ registerSnapshotCommands(registerConfigCommands(program));
 registerAuditCommands(program);
 registerRunCommand(program);
 registerResumeCommand(program);
+registerBacktestCommand(program);
+registerSimCommands(program);
 
 // Commander errors are usage errors (exit 2); help and version are not errors.
 for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();

@@ -1,5 +1,5 @@
 /** The shape of audit records. Field names of cycle records follow the earlier bot's log, so its jq queries keep working. */
-import type { Mode } from '../config/schema/app.ts';
+import type { RunMode } from '../config/schema/app.ts';
 import type { OrderOutcome, Regime, TradingState, TriggerType } from './types.ts';
 
 export type AuditEvent =
@@ -12,6 +12,7 @@ export type AuditEvent =
   | 'resume'
   | 'order_intent'
   | 'order_outcome'
+  | 'order_unknown'
   | 'audit_recovered';
 
 export type CycleStatus = 'NO_TRADE' | 'EXECUTED' | 'NO_OPPORTUNITIES';
@@ -21,7 +22,7 @@ export interface RecordBase {
   timestamp: string; // ISO-8601 UTC
   event: AuditEvent;
   instance_id: string;
-  mode: Mode | 'BACKTEST';
+  mode: RunMode;
   config_hash: string;
   /** Present only while the hashed files on disk differ from what was loaded. */
   config_hash_on_disk?: string;

@@ -84,6 +84,13 @@ export function makeProposals(input: ProposalInput): ProposalResult {
   const reject = (symbol: string, text: string) => (rejections[symbol] ??= []).push(text);
   const products = new Map(snapshot.products.map((p) => [p.symbol, p] as const));
 
+  // Dust (a remainder below the product's minimum order size) can be neither sold nor
+  // topped up in a useful way: it neither proposes an exit nor blocks a new entry.
+  const isDust = (pos: Position): boolean => {
+    const p = products.get(pos.symbol);
+    return p !== undefined && (pos.quantity < p.minBaseQty || pos.quantity * p.bid < p.minNotionalUsd);
+  };
+
   // ---- exits: every open position, every cycle --------------------------------------------
   const exits: Proposal[] = [];
   for (const pos of [...portfolio.positions].sort(bySymbol)) {
@@ -92,6 +99,7 @@ export function makeProposals(input: ProposalInput): ProposalResult {
       reject(pos.symbol, renderRejection('exit_no_product'));
       continue;
     }
+    if (isDust(pos)) continue;
     const bid = product.bid;
     if (!Number.isFinite(bid) || bid <= 0) {
       reject(pos.symbol, renderRejection('exit_bad_price', { bid: String(bid) }));
@@ -128,7 +136,7 @@ export function makeProposals(input: ProposalInput): ProposalResult {
   }
 
   const assets = new Map(input.assets.map((a) => [a.symbol, a] as const));
-  const held = new Map(portfolio.positions.map((p) => [p.symbol, p] as const));
+  const held = new Map(portfolio.positions.filter((p) => !isDust(p)).map((p) => [p.symbol, p] as const));
   const typesOf = (ts: readonly Trigger[]): string =>
     // Alphabetical, so the same set of triggers always reads the same in the audit log.
     [...new Set(ts.map((t) => t.type))].sort().join('+');

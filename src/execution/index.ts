@@ -3,17 +3,20 @@ import type { Policy } from '../config/schema/policy.ts';
 import type { StateStore } from '../state/store.ts';
 import type { StoreMode } from '../state/types.ts';
 import { createDryRunExecutor } from './dryRun.ts';
+import { createLiveExecutor, type LiveExecutorOptions } from './live.ts';
 import { createPaperExecutor } from './paper.ts';
 import type { Executor } from './types.ts';
 
-/** What createExecutor needs; only PAPER and BACKTEST use the store and policy. */
+/** What createExecutor needs; only PAPER and BACKTEST use the store and policy, only LIVE uses `live`. */
 export interface CreateExecutorOptions {
   mode: StoreMode;
   store: StateStore;
   policy: Pick<Policy, 'execution' | 'exits' | 'risk'>;
+  /** LIVE only: the venue, the strict audit sink, the config hash, the cycle and the fill booking. The store is the journal. */
+  live?: Omit<LiveExecutorOptions, 'journal'>;
 }
 
-/** The executor for `mode`. LIVE is refused until the LIVE executor (which holds an OrderVenue) exists. */
+/** The executor for `mode`. LIVE is refused without its venue; no other mode is ever handed one. */
 export function createExecutor(opts: CreateExecutorOptions): Executor {
   switch (opts.mode) {
     case 'DRY_RUN':
@@ -22,6 +25,7 @@ export function createExecutor(opts: CreateExecutorOptions): Executor {
     case 'BACKTEST':
       return createPaperExecutor({ store: opts.store, policy: opts.policy, mode: opts.mode });
     case 'LIVE':
-      throw new Error('LIVE execution is not built yet: no executor can send orders in this build');
+      if (!opts.live) throw new Error('LIVE execution needs an order venue, an audit sink and the config hash');
+      return createLiveExecutor({ ...opts.live, journal: opts.store });
   }
 }

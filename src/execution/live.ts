@@ -37,7 +37,24 @@ export interface LiveExecutorOptions {
   configHash: string;
   /** This cycle's number: a number for a per-cycle executor, a function for one built at startup. */
   cycle: number | (() => number);
+  /** Told what the venue said about each order sent (after its outcome is recorded), so fills can be booked. */
+  onOrderState?: OrderStateSink;
 }
+
+/** What the venue said about one of our orders; the loop books its fills from this. */
+export interface OrderState {
+  clientOrderId: string;
+  symbol: string;
+  side: OrderInfo['side'];
+  status: OrderStatus;
+  exchangeOrderId: string;
+  filledQty: number;
+  avgFillPrice: number;
+  feeUsd: number;
+}
+
+/** Receives order states; must not throw (the order is already on the venue). */
+export type OrderStateSink = (s: OrderState) => void;
 
 /** Why the LIVE executor did not send an order; rendered into OrderOutcome.error. */
 export type LiveDenialCode =
@@ -118,6 +135,7 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
     // (4) the outcome, stored and audited.
     journal.updateIntent(o.clientOrderId, { status: intentStatus(info.status), ts: now, exchangeOrderId: info.exchangeOrderId, error: null });
     const auditError = recordOutcome({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price, cycle, status: info.status, orderId: info.exchangeOrderId, filledQty: info.filledQty, avgFillPrice: info.avgFillPrice, feeUsd: info.feeUsd, error: null });
+    opts.onOrderState?.({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, status: info.status, exchangeOrderId: info.exchangeOrderId, filledQty: info.filledQty, avgFillPrice: info.avgFillPrice, feeUsd: info.feeUsd });
     return outcome(o, {
       status: outcomeStatus(info.status),
       orderId: info.exchangeOrderId,
@@ -261,7 +279,7 @@ export async function resolveUnknown(
   venue: Pick<OrderVenue, 'fetchOrder'>,
   journal: IntentJournal,
   audit: AuditSink,
-  opts: { now: number; graceMs: number },
+  opts: { now: number; graceMs: number; onOrderState?: OrderStateSink },
 ): Promise<ResolveReport> {
   const report: ResolveReport = { resolved: [], rejected: [], stillUnknown: [] };
   for (const i of journal.listIntents(UNRESOLVED_STATUSES)) {
@@ -277,6 +295,7 @@ export async function resolveUnknown(
       const status = intentStatus(found.status);
       journal.updateIntent(i.clientOrderId, { status, ts: opts.now, exchangeOrderId: found.exchangeOrderId, error: null });
       safe(audit, outcomeRecord({ ...base, status: found.status, orderId: found.exchangeOrderId, filledQty: found.filledQty, avgFillPrice: found.avgFillPrice, feeUsd: found.feeUsd, error: null, resolvedBy: 'lookup' }, i.configHash));
+      opts.onOrderState?.({ clientOrderId: i.clientOrderId, symbol: i.symbol, side: i.side, status: found.status, exchangeOrderId: found.exchangeOrderId, filledQty: found.filledQty, avgFillPrice: found.avgFillPrice, feeUsd: found.feeUsd });
       report.resolved.push({ clientOrderId: i.clientOrderId, status, exchangeOrderId: found.exchangeOrderId });
     } else if (opts.now - i.createdAt >= opts.graceMs) {
       const error = 'not_found_on_venue';

@@ -15,16 +15,20 @@ export const NO_TRADE_REASONS = [
   'no_orders_after_sizing',
   'order_outcome_unknown',
   'all_orders_rejected',
+  'all_orders_blocked_by_pretrade',
   // decided before or around the pipeline; the part after ':' is dropped
   'audit_unavailable',
   'data_unavailable',
+  'circuit_open',
+  'unresolved_orders',
+  'open_order_exists',
   'exception',
   'halted',
   'other',
 ] as const;
 
 /** Stage names the TradingLoop times (StageTimer keys in src/runner/mainLoop.ts). */
-export const STAGES = ['market_data', 'universe', 'candles', 'triggers', 'proposals', 'risk', 'orders', 'execution', 'other'] as const;
+export const STAGES = ['reconcile', 'market_data', 'universe', 'candles', 'triggers', 'proposals', 'risk', 'orders', 'execution', 'other'] as const;
 
 /** Cycle statuses of the audit record. */
 export const CYCLE_STATUSES = ['EXECUTED', 'NO_TRADE', 'NO_OPPORTUNITIES', 'other'] as const;

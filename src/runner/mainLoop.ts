@@ -12,7 +12,9 @@ import { assessRisk, checkOrders } from '../core/risk.ts';
 import { planOrders } from '../core/orders.ts';
 import type { MarketSnapshot, OrderOutcome, TradingState } from '../core/types.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
-import { createMarket } from '../exchange/index.ts';
+import { createMarket, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
+import { ExchangeError } from '../exchange/ccxt/errors.ts';
+import type { AuditSink } from '../execution/live.ts';
 import type { Executor } from '../execution/types.ts';
 import { createExecutor } from '../execution/index.ts';
 import { StateStore } from '../state/store.ts';
@@ -28,6 +30,8 @@ import { StageTimer } from './stageTimer.ts';
 import { previousRun } from './previousRun.ts';
 import { takeResumeRequest } from './resumeRequest.ts';
 import { codeVersion } from './version.ts';
+import { checkLiveGates, gateLiveOrders } from './liveGates.ts';
+import { isLiveVenue, LiveSession, ReconcileRefused, refusalMessage, type LiveVenue } from './reconcileStep.ts';
 
 export interface TradingLoopOptions {
   configDir: string;
@@ -40,8 +44,10 @@ export interface TradingLoopOptions {
   clock?: Clock;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
-  /** A market to use instead of the one app.yaml names (tests, backtests). */
+  /** A market to use instead of the one app.yaml names (tests, backtests). In LIVE it must also be an OrderVenue. */
   market?: MarketData;
+  /** LIVE: start even when reconciliation finds differences, adopting the exchange's view (recorded). */
+  acceptReconcileDifferences?: boolean;
 }
 
 /** Candle history the stages need: a day of 15m bars, a week of 1h bars. */
@@ -67,6 +73,14 @@ export class TradingLoop {
   readonly metrics: TraderMetrics;
 
   private readonly market: MarketData;
+  /** LIVE only: the order side of the market. DRY_RUN and PAPER never hold one. */
+  private readonly venue?: LiveVenue;
+  /** LIVE only: unknown-order resolution, fill booking, reconciliation, cancel on shutdown. */
+  private live?: LiveSession;
+  /** The loopback test venue the exchange was pointed at (TRADER_CCXT_URL_OVERRIDE), if any. */
+  private readonly urlOverride?: string;
+  private readonly acceptReconcile: boolean;
+  private readonly ownsMarket: boolean;
   private readonly drift: ConfigDriftWatcher;
   private readonly killSwitchFile: string;
   private readonly version = codeVersion();
@@ -95,7 +109,17 @@ export class TradingLoop {
     this.auditFile = join(this.logDir, app.logging.audit_file);
     this.intervalMs = (opts.intervalSeconds ?? app.loop.interval_seconds) * 1000;
     this.clock = opts.clock ?? wallClock;
-    this.market = opts.market ?? createMarket({ app, clock: this.clock, env: opts.env ?? process.env, logger: this.log });
+    // The LIVE gates, before anything is opened or any exchange object holds credentials.
+    checkLiveGates(this.config, this.mode);
+    const env = opts.env ?? process.env;
+    this.urlOverride = app.exchange.name === 'sim' ? undefined : urlOverrideFrom(env);
+    this.ownsMarket = opts.market === undefined;
+    this.market = opts.market ?? createMarket({ app, mode: this.mode, clock: this.clock, env, logger: this.log, bookSymbols: universeSymbols(this.config.universe.tiers) });
+    if (this.mode === 'LIVE') {
+      if (!isLiveVenue(this.market)) throw new Error(`LIVE needs a market that takes orders; ${this.market.name} does not`);
+      this.venue = this.market;
+    }
+    this.acceptReconcile = opts.acceptReconcileDifferences === true;
     this.drift = new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash);
     this.driftStatus = { drifted: false, onDiskHash: this.configHash, changedFiles: [] };
     this.killSwitchFile = killSwitchPath(this.config.policy.governance.kill_switch_file);
@@ -111,6 +135,7 @@ export class TradingLoop {
 
   /** Takes the instance lock, opens state and the audit log, snapshots the config, writes `startup`. */
   async start(): Promise<void> {
+    const app = this.config.app;
     this.lock = InstanceLock.acquire(this.dataDir);
     try {
       const before = previousRun(this.auditFile, this.logDir);
@@ -118,12 +143,25 @@ export class TradingLoop {
         file: this.auditFile,
         fsync: this.config.app.logging.audit_fsync,
         hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
+        rotation: { mode: app.logging.rotation.mode, maxBytes: app.logging.rotation.max_mb * 1024 * 1024, compress: app.logging.rotation.compress },
       });
       // A torn last line from a crash was moved aside on open: say so in the trail itself.
       for (const r of this.audit.recovered) this.write('audit_recovered', { quarantine_file: r.quarantineFile, bytes: r.bytes });
       saveSnapshot(this.logDir, this.config);
       this.store = StateStore.open({ dir: this.dataDir, mode: this.mode, startingCashUsd: this.config.policy.sizing.starting_cash_usd });
-      this.executor = createExecutor({ mode: this.mode, store: this.store, policy: this.config.policy });
+      const store = this.store;
+      if (this.venue) {
+        this.live = new LiveSession({ venue: this.venue, store, config: this.config, audit: this.strictSink, record: (f) => this.write('reconcile', f), log: this.log, now: () => this.clock.now() });
+      }
+      const live = this.live;
+      this.executor = createExecutor({
+        mode: this.mode,
+        store,
+        policy: this.config.policy,
+        // LIVE only: orders go out write-ahead; fills are booked as the venue reports them.
+        ...(this.venue && live && { live: { venue: this.venue, audit: this.strictSink, configHash: this.configHash, cycle: () => store.currentCycle(), onOrderState: (s) => void live.book(s) } }),
+      });
+      if (this.urlOverride) this.log.warn({ exchange_url_override: this.urlOverride }, 'exchange pointed at a local test venue (TRADER_CCXT_URL_OVERRIDE): not the real exchange');
       const changed = before && before.configHash !== this.configHash;
       this.write('startup', {
         // A virtual-clock run (tests, backtests) must give byte-identical logs: no pid.
@@ -136,10 +174,14 @@ export class TradingLoop {
         config_files: this.config.fileHashes,
         previous_config_hash: before?.configHash ?? null,
         changed_files: changed ? before.changedFiles(this.config.fileHashes) : [],
+        exchange: this.market.name,
+        ...(this.urlOverride && { exchange_url_override: this.urlOverride }),
       });
+      if (live) await this.startLive(live);
       this.started = true;
     } catch (e) {
       this.close();
+      await this.releaseMarket();
       throw e;
     }
   }
@@ -157,6 +199,11 @@ export class TradingLoop {
     let portfolio = store.view(now, {});
     try {
       trading = this.checkKillSwitch(now);
+      if (this.live) {
+        // LIVE: first learn what became of orders whose fate is unknown (and reconcile when due).
+        await timer.async('reconcile', () => this.liveHousekeeping(this.live!, cycle));
+        if (this.live.intents().unresolved.length > 0) stopped = 'unresolved_orders';
+      }
       const products = await timer.async('market_data', () => this.market.listProducts().catch((e: unknown) => Promise.reject(new DataUnavailable('products', e))));
       const universe = timer.sync('universe', () =>
         selectUniverse({
@@ -197,13 +244,21 @@ export class TradingLoop {
       const rejections = stages.risk.rejections;
       for (const s of plan.skipped) (rejections[s.symbol] ??= []).push(s.reason);
       for (const r of planned.rejected) (rejections[r.order.symbol] ??= []).push(r.denial);
-      if (planned.accepted.length > 0) {
+      let toSend = planned.accepted;
+      if (this.live) {
+        // LIVE: no entries while an order is unknown; no second order where one is already open.
+        const gate = gateLiveOrders(toSend, this.live.intents());
+        for (const h of gate.held) (rejections[h.order.symbol] ??= []).push(h.reason);
+        if (gate.send.length === 0 && gate.held.length > 0) stopped ??= gate.held[0]!.reason.split(':')[0];
+        toSend = gate.send;
+      }
+      if (toSend.length > 0) {
         if (this.auditDown) stopped = 'audit_unavailable';
-        else stages.outcomes = await timer.async('execution', () => this.executor!.execute(planned.accepted, { snapshot, now, cycle }));
+        else stages.outcomes = await timer.async('execution', () => this.executor!.execute(toSend, { snapshot, now, cycle }));
       }
       portfolio = store.view(now, marks(products));
     } catch (e) {
-      stopped = e instanceof DataUnavailable ? `data_unavailable:${e.what}` : `exception:${e instanceof Error ? e.name : typeof e}`;
+      stopped = e instanceof DataUnavailable ? (isCircuitOpen(e.cause) ? 'circuit_open' : `data_unavailable:${e.what}`) : `exception:${e instanceof Error ? e.name : typeof e}`;
       this.log.error({ err: e, cycle }, 'cycle failed');
     }
     const reason = noTradeReason(stages, stopped);
@@ -241,9 +296,11 @@ export class TradingLoop {
 
   /** Writes `shutdown`, flushes and releases everything. Safe to call twice. */
   async stop(reason: string): Promise<void> {
-    if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun });
+    const cancelled = await this.cancelOnShutdown(reason);
+    if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun, ...cancelled });
     this.metrics.setUp(false);
     this.close();
+    await this.releaseMarket();
   }
 
   /** Healthy while the last cycle completed within three intervals (wall time). */
@@ -460,6 +517,58 @@ export class TradingLoop {
     }
   }
 
+  /**
+   * The audit sink for LIVE order records (order_intent, order_outcome, order_unknown): stamped like
+   * every record, and throwing when the record did not reach the log, so that no order is sent
+   * without its intent on disk. `append` itself swallows the failure (the loop carries on, auditDown).
+   */
+  private readonly strictSink: AuditSink = (r) => {
+    this.append({ ...this.base(r.event as Exclude<AuditEvent, 'cycle'>), ...r });
+    if (this.auditDown) throw new Error(`audit log not writable: ${this.auditDown.error}`);
+  };
+
+  /** ccxt keeps HTTP connections alive (they would hold the process open); a market we built is ours to release. */
+  private async releaseMarket(): Promise<void> {
+    if (this.ownsMarket) await (this.market as { close?: () => Promise<void> }).close?.().catch(() => undefined);
+  }
+
+  /** LIVE startup: resolve unknown orders, then reconcile; a difference stops startup unless accepted. */
+  private async startLive(live: LiveSession): Promise<void> {
+    await live.resolve();
+    let outcome: Awaited<ReturnType<LiveSession['reconcile']>>;
+    try {
+      outcome = await live.reconcile({ trigger: 'startup', accept: this.acceptReconcile });
+    } catch (e) {
+      throw new ReconcileRefused(`LIVE startup refused: cannot reconcile with the exchange: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    if (outcome.refused) throw new ReconcileRefused(refusalMessage(outcome.differences, this.auditFile));
+  }
+
+  /** LIVE, each cycle before anything is proposed: resolve unknown orders; reconcile when due. */
+  private async liveHousekeeping(live: LiveSession, cycle: number): Promise<void> {
+    await live.resolve();
+    const due = live.due(cycle);
+    if (!due) return;
+    try {
+      await live.reconcile({ trigger: due, cycle });
+    } catch (e) {
+      // Recorded by reconcile; the cycle goes on (its market reads say whether the venue is up).
+      this.log.warn({ cycle, err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; tried again when next due');
+    }
+  }
+
+  /** LIVE with execution.cancel_open_orders_on_shutdown: cancels our open orders; the fields go on the shutdown record. */
+  private async cancelOnShutdown(reason: string): Promise<Record<string, unknown>> {
+    if (!this.live || !this.store || reason === 'startup_failed' || !this.config.policy.execution.cancel_open_orders_on_shutdown) return {};
+    try {
+      const r = await this.live.cancelOpen();
+      if (r.cancelled.length || r.failed.length) this.log.info({ cancelled: r.cancelled, failed: r.failed }, 'open orders cancelled on shutdown');
+      return { open_orders_cancelled: r.cancelled, cancel_failed: r.failed };
+    } catch (e) {
+      return { open_orders_cancelled: [], cancel_failed: [e instanceof Error ? e.message : String(e)] };
+    }
+  }
+
   private observe(record: CycleRecord, trading: TradingState): void {
     this.metrics.observeCycle({
       status: record.status,
@@ -530,6 +639,7 @@ export class DataUnavailable extends Error {
   }
 }
 
+const isCircuitOpen = (e: unknown): boolean => e instanceof ExchangeError && e.kind === 'circuit_open';
 const marks = (products: readonly Product[]): Record<string, number> => Object.fromEntries(products.map((p) => [p.symbol, p.bid]));
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;

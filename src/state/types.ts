@@ -1,10 +1,10 @@
 /** The StateStore's own input and row shapes (the stages' read model is PortfolioView in core/types.ts). */
-import type { Mode } from '../config/schema/app.ts';
+import type { RunMode } from '../config/schema/app.ts';
 import type { TierName } from '../core/types.ts';
 import type { Side } from '../exchange/types.ts';
 
 /** Which book a store holds; each has its own database file so they never mix. */
-export type StoreMode = Mode | 'BACKTEST';
+export type StoreMode = RunMode;
 export const STORE_MODES: readonly StoreMode[] = ['DRY_RUN', 'PAPER', 'LIVE', 'BACKTEST'];
 
 /** Options for StateStore.open. `startingCashUsd` only seeds a new database; an existing one keeps its cash. */

@@ -250,6 +250,12 @@ describe('entries: rejections and de-duplication', () => {
     expect(r.proposals.map((p) => [p.symbol, p.reason])).toEqual([['BTC-USD', 'take_profit']]);
     expect(r.rejections).toEqual({ 'BTC-USD': ['already_open: quantity=2'] });
   });
+  it('dust below the minimum order size held then no exit proposal and a new entry allowed', () => {
+    // 0.00005 BTC is under minBaseQty 0.0001: unsellable, so it must not block BTC for good.
+    const r = run({ positions: [position('BTC-USD', { quantity: 0.00005 })], bids: { 'BTC-USD': 111 }, triggers: [trig('BTC-USD', 'breakout', 1)] });
+    expect(r.proposals.map((p) => [p.symbol, p.intent])).toEqual([['BTC-USD', 'entry']]);
+    expect(r.rejections).toEqual({});
+  });
   it('trigger for a symbol outside the universe then not_in_universe', () => {
     expect(run({ triggers: [trig('XYZ-USD', 'breakout', 1)] }).rejections).toEqual({ 'XYZ-USD': ['not_in_universe'] });
   });

@@ -79,7 +79,7 @@ describe('createExecutor', () => {
     const outs = await ex.execute(orders, { snapshot, now: NOW, cycle: 1 });
     expect(outs.map((o) => o.status)).toEqual(['recorded', 'recorded']);
     expect(store.listFills()).toEqual([]);
-    expect(() => createExecutor({ mode: 'LIVE', store, policy })).toThrow(/LIVE execution is not built yet/);
+    expect(() => createExecutor({ mode: 'LIVE', store, policy })).toThrow(/LIVE execution needs an order venue/);
     store.close();
   });
 });

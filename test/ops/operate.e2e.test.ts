@@ -76,7 +76,7 @@ describe('operating the daemon with app_run_live.sh and stop.sh', () => {
     expect(box.sh('tail -1 logs/247trader-v2_audit.jsonl | jq -r .config_hash').stdout.trim()).toBe(hash0);
     expect(box.sh('./stop.sh').code).toBe(0);
     expect(box.sh('./stop.sh').stdout).toContain('not running');
-  });
+  }, 180_000); // three daemon lifetimes; generous for a loaded 2-core runner
 
   it('SIGKILL then start works and the restart continues the cycle numbering', async () => {
     const box = sandbox();

@@ -1,0 +1,115 @@
+/**
+ * The replay exchange: candles from files served to the loop as a MarketData, at the time of an
+ * injected (virtual) clock. Everything the loop asks for each cycle comes from arrays built at
+ * load: products need two binary searches per symbol, candles a binary search and one slice.
+ */
+import type { Clock } from '../../runner/clock.ts';
+import { TIMEFRAME_MS, type Candle, type MarketData, type Product, type Timeframe } from '../types.ts';
+import { deriveProduct, productRules, type ProductRules } from './products.ts';
+import { countAtOrBelow, countBelow, type ReplayData, type SymbolSeries } from './series.ts';
+import { aggregateView, nativeView, splitHoursView, type CandleView } from './timeframes.ts';
+
+const DAY = 86_400_000;
+const H1 = TIMEFRAME_MS['1h'];
+
+/** Options for createReplayExchange. */
+export interface ReplayExchangeOptions {
+  data: ReplayData;
+  clock: Clock;
+}
+
+/** The replay as the loop sees it, plus what the backtest runner needs. */
+export interface ReplayExchange extends MarketData {
+  readonly name: 'replay';
+  readonly data: ReplayData;
+  /** How the 15m bars are made: 'data' (the files' own), 'aggregated' or 'derived' (from 1h, see timeframes.ts). */
+  readonly m15Source: 'data' | 'aggregated' | 'derived';
+}
+
+/** A market replaying `data` at `clock`'s time. */
+export function createReplayExchange(opts: ReplayExchangeOptions): ReplayExchange {
+  return new ReplayMarket(opts.data, opts.clock);
+}
+
+interface SymbolState {
+  series: SymbolSeries;
+  rules: ProductRules;
+  views: Partial<Record<Timeframe, CandleView>>;
+}
+
+class ReplayMarket implements ReplayExchange {
+  readonly name = 'replay' as const;
+  readonly m15Source: 'data' | 'aggregated' | 'derived';
+  private readonly states: SymbolState[];
+  private readonly bySymbol: Map<string, SymbolState>;
+  private productsAt = Number.NaN;
+  private products: readonly Product[] = [];
+
+  constructor(
+    readonly data: ReplayData,
+    private readonly clock: Clock,
+  ) {
+    this.m15Source = data.intervalMs === H1 ? 'derived' : data.intervalMs === TIMEFRAME_MS['15m'] ? 'data' : 'aggregated';
+    this.states = data.symbols.map((symbol) => {
+      const series = data.series.get(symbol)!;
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = 0;
+      for (let i = 0; i < series.length; i++) {
+        lo = Math.min(lo, series.close[i]!);
+        hi = Math.max(hi, series.close[i]!);
+      }
+      return { series, rules: productRules(symbol, lo, hi), views: {} };
+    });
+    this.bySymbol = new Map(this.states.map((s) => [s.series.symbol, s]));
+  }
+
+  async listProducts(): Promise<Product[]> {
+    const now = this.clock.now();
+    // The loop asks once a cycle; marks and fills in the same cycle see the same list.
+    if (now !== this.productsAt) {
+      const out: Product[] = [];
+      for (const st of this.states) {
+        const p = this.productAt(st, now);
+        if (p) out.push(p);
+      }
+      this.products = out;
+      this.productsAt = now;
+    }
+    return this.products.slice();
+  }
+
+  async fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+    const st = this.bySymbol.get(symbol);
+    if (!st) throw new Error(`replay: no candles for "${symbol}" in the data (${this.states.length} symbols, e.g. ${this.data.symbols.slice(0, 3).join(', ')})`);
+    if (!(timeframe in TIMEFRAME_MS)) throw new Error(`replay: unsupported timeframe "${timeframe}" (15m or 1h)`);
+    if (!Number.isInteger(limit) || limit < 0) throw new Error(`replay: limit must be a whole number >= 0, got ${limit}`);
+    const view = (st.views[timeframe] ??= this.buildView(st.series, timeframe));
+    const end = countAtOrBelow(view.closesAt, this.clock.now());
+    return view.list.slice(Math.max(0, end - limit), end);
+  }
+
+  private buildView(s: SymbolSeries, tf: Timeframe): CandleView {
+    const dataMs = this.data.intervalMs;
+    const tfMs = TIMEFRAME_MS[tf];
+    if (dataMs === tfMs) return nativeView(s, dataMs);
+    if (dataMs < tfMs) return aggregateView(s, tfMs);
+    return splitHoursView(s); // 1h data, 15m asked
+  }
+
+  private productAt(st: SymbolState, now: number): Product | undefined {
+    const s = st.series;
+    const dataMs = this.data.intervalMs;
+    // Data bars closed by now: those opened at or before now − interval.
+    const end = countAtOrBelow(s.ts, now - dataMs);
+    if (end === 0) return undefined;
+    const last = end - 1;
+    // First bar of the last 24 h: a day's worth of bars back when the data has no gap there.
+    const guess = end - DAY / dataMs;
+    const from =
+      guess >= 0 && s.ts[guess]! >= now - DAY && (guess === 0 || s.ts[guess - 1]! < now - DAY) ? guess : countBelow(s.ts, now - DAY, end);
+    const given = s.volume24hUsd[last]!;
+    const volume = Number.isFinite(given) ? given : s.cumUsd[end]! - s.cumUsd[from]!;
+    const status = s.ts[last]! + dataMs > now - DAY ? 'online' : 'offline';
+    return deriveProduct(st.rules, s.close[last]!, volume, s.spreadBps[last]!, status);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Reads candle files: one CSV/JSONL file, or every *.csv, *.jsonl and *.ndjson file directly in a
+ * directory (sorted by name). Rows are grouped by symbol (a symbol column, else the file name:
+ * `BTC-USD.csv`, `btc_usd.jsonl`). Bad rows stop the read with `file:line: reason`, or are counted
+ * and skipped (`skipBadRows`).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { BadRows, CandleDataError, type SkippedRows } from './errors.ts';
+import { checkRow, FIELDS, headerColumns, HEADERLESS, jsonValues, normalizeSymbol, parseTimestamp, splitCsv, type CandleRow, type Field } from './rows.ts';
+
+/**
+ * One symbol's rows in columns, in read order, with where each came from (errors found later —
+ * duplicates, off-grid times — still name the file and line). Plain arrays: a year of rows is
+ * hundreds of thousands, and an object per row was most of the load time.
+ */
+export interface RowColumns {
+  symbol: string;
+  ts: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  volume: number[];
+  spreadBps: number[];
+  volume24hUsd: number[];
+  /** Index into RawCandles.files. */
+  file: number[];
+  line: number[];
+}
+
+/** Everything read from the data path, before it becomes per-symbol series. */
+export interface RawCandles {
+  /** Files read, as shown in messages (the data path joined with the file name). */
+  files: string[];
+  /** symbol → its rows. */
+  bySymbol: Map<string, RowColumns>;
+  /** sha256 over each file's name and bytes, in name order: "the same data", wherever it lives. */
+  dataHash: string;
+  bad: BadRows;
+}
+
+const EXTENSIONS = /\.(csv|jsonl|ndjson)$/i;
+
+/** The candle files a path names: itself, or the candle files directly inside it. */
+export function candleFiles(path: string): string[] {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new CandleDataError(`${path}: no such file or directory`, { cause: e });
+  }
+  if (!st.isDirectory()) {
+    if (!EXTENSIONS.test(path)) throw new CandleDataError(`${path}: expected a .csv, .jsonl or .ndjson file, or a directory of them`);
+    return [path];
+  }
+  const names = readdirSync(path).filter((n) => EXTENSIONS.test(n)).sort();
+  if (names.length === 0) throw new CandleDataError(`${path}: no .csv, .jsonl or .ndjson candle files in this directory`);
+  return names.map((n) => join(path, n));
+}
+
+const newColumns = (symbol: string): RowColumns => ({
+  symbol,
+  ts: [],
+  open: [],
+  high: [],
+  low: [],
+  close: [],
+  volume: [],
+  spreadBps: [],
+  volume24hUsd: [],
+  file: [],
+  line: [],
+});
+
+/** Collects checked rows into per-symbol columns. */
+class Collector {
+  readonly bySymbol = new Map<string, RowColumns>();
+  private last: RowColumns | undefined;
+
+  add(row: CandleRow, symbolFromName: string | undefined, file: number, fileName: string, line: number): void {
+    const symbol = row.symbol ?? symbolFromName;
+    if (symbol === undefined) {
+      throw new CandleDataError(`${fileName}:${line}: no symbol: add a symbol column or name the file after the pair (e.g. BTC-USD.csv)`);
+    }
+    let c = this.last;
+    if (c === undefined || c.symbol !== symbol) {
+      c = this.bySymbol.get(symbol);
+      if (c === undefined) this.bySymbol.set(symbol, (c = newColumns(symbol)));
+      this.last = c;
+    }
+    c.ts.push(row.ts);
+    c.open.push(row.open);
+    c.high.push(row.high);
+    c.low.push(row.low);
+    c.close.push(row.close);
+    c.volume.push(row.volume);
+    c.spreadBps.push(row.spreadBps);
+    c.volume24hUsd.push(row.volume24hUsd);
+    c.file.push(file);
+    c.line.push(line);
+  }
+}
+
+/** Reads and checks every row of the data path. */
+export function readCandleFiles(path: string, opts: { skipBadRows?: boolean } = {}): RawCandles {
+  const files = candleFiles(path);
+  const bad = new BadRows(opts.skipBadRows ?? false);
+  const rows = new Collector();
+  const hash = createHash('sha256');
+  files.forEach((file, index) => {
+    const bytes = readFileSync(file);
+    hash.update(`${basename(file)}\u0000${bytes.length}\u0000`).update(bytes);
+    const fromName = normalizeSymbol(basename(file).replace(EXTENSIONS, ''));
+    const text = bytes.toString('utf8');
+    const ctx: FileContext = { file, index, fromName, bad, rows };
+    if (/\.csv$/i.test(file)) readCsv(ctx, text);
+    else readJsonl(ctx, text);
+  });
+  return { files, bySymbol: rows.bySymbol, dataHash: hash.digest('hex'), bad };
+}
+
+interface FileContext {
+  file: string;
+  index: number;
+  fromName: string | undefined;
+  bad: BadRows;
+  rows: Collector;
+}
+
+function readCsv(ctx: FileContext, text: string): void {
+  const lines = text.split('\n');
+  let cols: Partial<Record<Field, number>> | undefined;
+  let idx: number[] = [];
+  let width = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length === 0 || line.charCodeAt(0) === 35 /* # */ || line.trim() === '') continue;
+    const cells = splitCsv(line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line);
+    if (!cols) {
+      // A first row that starts with a time is data: the file has no header.
+      const headerless = Number.isFinite(parseTimestamp(cells[0]));
+      try {
+        cols = headerless ? HEADERLESS : headerColumns(cells);
+      } catch (e) {
+        throw new CandleDataError(`${ctx.file}:${i + 1}: ${(e as Error).message}`);
+      }
+      const c = cols;
+      idx = FIELDS.map((f) => c[f] ?? -1);
+      // A header-less file's symbol column is optional; a header's columns are all expected.
+      width = headerless ? 6 : Math.max(...idx) + 1;
+      if (!headerless) continue;
+    }
+    if (cells.length < width) {
+      ctx.bad.report(ctx.file, i + 1, `bad_row: expected ${width} columns, got ${cells.length}`);
+      continue;
+    }
+    const row = checkRow(
+      cell(cells, idx[0]!),
+      cell(cells, idx[1]!),
+      cell(cells, idx[2]!),
+      cell(cells, idx[3]!),
+      cell(cells, idx[4]!),
+      cell(cells, idx[5]!),
+      cell(cells, idx[6]!),
+      cell(cells, idx[7]!),
+      cell(cells, idx[8]!),
+    );
+    if (typeof row === 'string') ctx.bad.report(ctx.file, i + 1, row);
+    else ctx.rows.add(row, ctx.fromName, ctx.index, ctx.file, i + 1);
+  }
+}
+
+const cell = (cells: readonly string[], k: number): string | undefined => (k < 0 ? undefined : cells[k]);
+
+function readJsonl(ctx: FileContext, text: string): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      ctx.bad.report(ctx.file, i + 1, 'bad_json: not a JSON value');
+      continue;
+    }
+    const v = jsonValues(value);
+    const row = typeof v === 'string' ? v : checkRow(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+    if (typeof row === 'string') ctx.bad.report(ctx.file, i + 1, row);
+    else ctx.rows.add(row, ctx.fromName, ctx.index, ctx.file, i + 1);
+  }
+}
+
+export type { SkippedRows };

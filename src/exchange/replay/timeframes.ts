@@ -1,0 +1,109 @@
+/**
+ * The 15m and 1h bars the loop asks for, built once per symbol from the data's own bars.
+ *
+ * - Data at 1h: 1h bars are the data. 15m bars are DERIVED, four per hour, by a fixed rule (below).
+ * - Data at a divisor of 15m (1m, 5m, 15m): 15m and 1h bars are aggregated from the aligned data
+ *   bars (open of the first, close of the last, max high, min low, summed volume); a bucket with
+ *   missing data bars is built from those present, and a bucket with none does not exist.
+ *
+ * Every served bar carries the time it becomes known (`closesAt`): its close, except for derived
+ * 15m bars, which become known together when their hour closes — a replay never shows a bar
+ * whose data lies in the future of the virtual clock.
+ *
+ * The derivation rule for 15m bars from an hour O/H/L/C/V: the price walks in a straight line
+ * from O to C in four equal steps (closes O + (C−O)·k/4, the last exactly C); each quarter has a
+ * quarter of the volume; the hour's low is reached in the first quarter and its high in the last
+ * when C >= O (O→L→H→C), the other way round when C < O (O→H→L→C). Aggregating the four gives the
+ * hour back. Consequences for the trigger stage: the 60m move on 15m bars equals the last 1h
+ * change; the 15m move is a quarter of the hour's move, so `price_move_15m_pct` fires only on
+ * hours that moved about four times that threshold. There is no intra-hour volatility to find.
+ */
+import type { Candle } from '../types.ts';
+import type { SymbolSeries } from './series.ts';
+
+/** Bars of one timeframe for one symbol, oldest first, with when each becomes known. */
+export interface CandleView {
+  list: Candle[];
+  /** Non-decreasing: list[i] is served once the clock is at or past closesAt[i]. */
+  closesAt: Float64Array;
+}
+
+const M15 = 15 * 60_000;
+const H1 = 60 * 60_000;
+
+// Served candles are shared by every cycle that asks for them, so they are frozen: a stage that
+// tried to edit one would otherwise change what the next cycle sees.
+const candle = (ts: number, open: number, high: number, low: number, close: number, volume: number): Candle =>
+  Object.freeze({ ts, open, high, low, close, volume });
+
+/** The data's own bars as candles. */
+export function nativeView(s: SymbolSeries, intervalMs: number): CandleView {
+  const list: Candle[] = new Array(s.length);
+  const closesAt = new Float64Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    list[i] = candle(s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
+    closesAt[i] = s.ts[i]! + intervalMs;
+  }
+  return { list, closesAt };
+}
+
+/** Bars of `targetMs` (a multiple of the data interval) from the aligned data bars in each bucket. */
+export function aggregateView(s: SymbolSeries, targetMs: number): CandleView {
+  const list: Candle[] = [];
+  const closes: number[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const bucket = Math.floor(s.ts[i]! / targetMs) * targetMs;
+    const end = bucket + targetMs;
+    const open = s.open[i]!;
+    let high = s.high[i]!;
+    let low = s.low[i]!;
+    let volume = 0;
+    let close = open;
+    for (; i < s.length && s.ts[i]! < end; i++) {
+      if (s.high[i]! > high) high = s.high[i]!;
+      if (s.low[i]! < low) low = s.low[i]!;
+      volume += s.volume[i]!;
+      close = s.close[i]!;
+    }
+    list.push(candle(bucket, open, high, low, close, volume));
+    closes.push(end);
+  }
+  return { list, closesAt: Float64Array.from(closes) };
+}
+
+/** Four 15m bars per 1h bar by the documented straight-line rule; all four known when the hour closes. */
+export function splitHoursView(s: SymbolSeries): CandleView {
+  const list: Candle[] = new Array(s.length * 4);
+  const closesAt = new Float64Array(s.length * 4);
+  for (let i = 0; i < s.length; i++) {
+    splitHourInto(list, 4 * i, s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
+    closesAt.fill(s.ts[i]! + H1, 4 * i, 4 * i + 4);
+  }
+  return { list, closesAt };
+}
+
+/** The four 15m bars of one hour (the rule, checked by hand in the tests). */
+export function splitHour(ts: number, open: number, high: number, low: number, close: number, volume: number): Candle[] {
+  const out: Candle[] = new Array(4);
+  splitHourInto(out, 0, ts, open, high, low, close, volume);
+  return out;
+}
+
+/** Writes the four 15m bars of one hour into out[at..at+3] (no intermediate arrays: a year is a million bars). */
+function splitHourInto(out: Candle[], at: number, ts: number, open: number, high: number, low: number, close: number, volume: number): void {
+  const step = (close - open) / 4;
+  const up = close >= open;
+  const v = volume / 4;
+  let o = open;
+  for (let q = 0; q < 4; q++) {
+    const c = q === 3 ? close : open + step * (q + 1);
+    let h = o > c ? o : c;
+    let l = o < c ? o : c;
+    // Up hour: low early, high late. Down hour: high early, low late.
+    if (q === (up ? 0 : 3)) l = low;
+    if (q === (up ? 3 : 0)) h = high;
+    out[at + q] = candle(ts + q * M15, o, h, l, c, v);
+    o = c;
+  }
+}

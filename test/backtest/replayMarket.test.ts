@@ -1,0 +1,100 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createReplayExchange, loadReplayData, spreadFromVolume, splitHour } from '../../src/exchange/replay/index.ts';
+import { VirtualClock } from '../../src/runner/clock.ts';
+import { tempDir } from '../helpers/cli.ts';
+
+const M = 60_000;
+const H = 60 * M;
+const T0 = Date.UTC(2025, 0, 1);
+
+function load(name: string, rows: string[]) {
+  const dir = join(tempDir('247t-replay-'), 'data');
+  mkdirSync(dir);
+  writeFileSync(join(dir, name), `${rows.join('\n')}\n`);
+  return loadReplayData(dir);
+}
+
+/** 30 flat hourly bars of BBB-USD at 100 with volume 10 ($1,000 a bar); the last one says spread_bps 20. */
+const flatHours = () =>
+  load('BBB-USD.csv', [
+    'timestamp,open,high,low,close,volume,spread_bps',
+    ...Array.from({ length: 30 }, (_, h) => `${T0 + h * H},100,100,100,100,10,${h === 29 ? 20 : ''}`),
+  ]);
+
+describe('deriving 15m bars from 1h bars', () => {
+  it('up hour then straight-line closes, low first, high last, a quarter of the volume each', () => {
+    const q = splitHour(T0, 100, 110, 95, 108, 40);
+    expect(q.map((c) => c.ts)).toEqual([T0, T0 + 15 * M, T0 + 30 * M, T0 + 45 * M]);
+    expect(q.map((c) => [c.open, c.high, c.low, c.close, c.volume])).toEqual([
+      [100, 102, 95, 102, 10],
+      [102, 104, 102, 104, 10],
+      [104, 106, 104, 106, 10],
+      [106, 110, 106, 108, 10],
+    ]);
+  });
+
+  it('down hour then high first and low last', () => {
+    const q = splitHour(T0, 100, 103, 90, 92, 8);
+    expect(q.map((c) => [c.open, c.high, c.low, c.close])).toEqual([
+      [100, 103, 98, 98],
+      [98, 98, 96, 96],
+      [96, 96, 94, 94],
+      [94, 94, 90, 92],
+    ]);
+  });
+});
+
+describe('the replay market at the clock time', () => {
+  it('mid-hour then only closed 1h bars, and the 15m bars of an hour appear when that hour closes', async () => {
+    const data = load('AAA-USD.csv', ['timestamp,open,high,low,close,volume', ...Array.from({ length: 8 }, (_, h) => `${T0 + h * H},${100 + h},${101 + h},${99 + h},${101 + h},4`)]);
+    const clock = new VirtualClock(T0 + 5 * H + 15 * M);
+    const m = createReplayExchange({ data, clock });
+    expect(m.m15Source).toBe('derived');
+    const h1 = await m.fetchCandles('AAA-USD', '1h', 168);
+    expect(h1.map((c) => c.ts)).toEqual([0, 1, 2, 3, 4].map((h) => T0 + h * H));
+    const m15 = await m.fetchCandles('AAA-USD', '15m', 6);
+    expect(m15.map((c) => (c.ts - T0) / M)).toEqual([210, 225, 240, 255, 270, 285]);
+    expect(m15.at(-1)!.close).toBe(105); // hour 4 closed at 105
+    clock.advance(45 * M); // 06:00: hour 5 closed
+    expect((await m.fetchCandles('AAA-USD', '15m', 1))[0]!.ts).toBe(T0 + 5 * H + 45 * M);
+  });
+
+  it('15m data then 1h bars are aggregated from the four quarters', async () => {
+    const rows = ['timestamp,open,high,low,close,volume', `${T0},10,12,9,11,1`, `${T0 + 15 * M},11,13,10,12,2`, `${T0 + 30 * M},12,12,8,9,3`, `${T0 + 45 * M},9,10,9,10,4`];
+    const m = createReplayExchange({ data: load('AAA-USD.csv', rows), clock: new VirtualClock(T0 + H) });
+    expect(m.m15Source).toBe('data');
+    expect(await m.fetchCandles('AAA-USD', '1h', 5)).toEqual([{ ts: T0, open: 10, high: 13, low: 8, close: 10, volume: 10 }]);
+  });
+
+  it('a product then price is the last close, 24h volume sums the last 24 closed bars, spread from the row', async () => {
+    const m = createReplayExchange({ data: flatHours(), clock: new VirtualClock(T0 + 30 * H) });
+    const [p] = await m.listProducts();
+    // Bars 6..29 closed in the last 24 h: 24 × 100 × 10.
+    expect(p).toMatchObject({ symbol: 'BBB-USD', base: 'BBB', quote: 'USD', price: 100, volume24hUsd: 24_000, status: 'online' });
+    // 20 bps around 100: ±0.1, on a 0.01 tick.
+    expect([p!.bid, p!.ask, p!.priceIncrement]).toEqual([99.9, 100.1, 0.01]);
+    expect(p!.baseIncrement).toBe(1e-5);
+  });
+
+  it('before the first bar closes then not listed; a day after the last then offline', async () => {
+    const clock = new VirtualClock(T0 + 30 * M);
+    const m = createReplayExchange({ data: flatHours(), clock });
+    expect(await m.listProducts()).toEqual([]);
+    clock.advance(55 * H);
+    expect((await m.listProducts())[0]!.status).toBe('offline');
+  });
+
+  it('spread from 24h volume then the documented curve, clamped to 3..60 bps', () => {
+    expect(spreadFromVolume(2e7)).toBeCloseTo(20, 9);
+    expect(spreadFromVolume(2e7 * 2 ** 2.5)).toBeCloseTo(10, 9); // (1/2^2.5)^0.4 = 1/2
+    expect(spreadFromVolume(0)).toBe(60);
+    expect(spreadFromVolume(1e13)).toBe(3);
+  });
+
+  it('unknown symbol then a clear error', async () => {
+    const m = createReplayExchange({ data: flatHours(), clock: new VirtualClock(T0 + 30 * H) });
+    await expect(m.fetchCandles('ZZZ-USD', '1h', 5)).rejects.toThrow('replay: no candles for "ZZZ-USD" in the data');
+  });
+});
