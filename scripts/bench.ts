@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAudit } from './bench-audit.ts';
+import { benchBacktest } from './bench-backtest.ts';
 import { benchPipeline } from './bench-pipeline.ts';
 import type { BenchRow } from './benchRow.ts';
 
@@ -12,6 +13,7 @@ import type { BenchRow } from './benchRow.ts';
 const sections: [string, () => Promise<BenchRow[]>][] = [
   ['decision pipeline', benchPipeline],
   ['audit tools', () => benchAudit(Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000))],
+  ['backtest', benchBacktest],
 ];
 
 const rows: (BenchRow & { section: string })[] = [];

@@ -10,7 +10,7 @@ import { scanTriggers } from '../core/triggers.ts';
 import { makeProposals } from '../core/proposals.ts';
 import { assessRisk, checkOrders } from '../core/risk.ts';
 import { planOrders } from '../core/orders.ts';
-import type { MarketSnapshot, OrderOutcome, TradingState } from '../core/types.ts';
+import type { MarketSnapshot, OrderOutcome, PortfolioView, TradingState } from '../core/types.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
 import { createMarket, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
 import { ExchangeError } from '../exchange/ccxt/errors.ts';
@@ -141,7 +141,8 @@ export class TradingLoop {
       const before = previousRun(this.auditFile, this.logDir);
       this.audit = AuditLogger.open({
         file: this.auditFile,
-        fsync: this.config.app.logging.audit_fsync,
+        // A backtest's log can be regenerated from its inputs: no fsync per record.
+        fsync: this.mode === 'BACKTEST' ? 'batch' : app.logging.audit_fsync,
         hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
         rotation: { mode: app.logging.rotation.mode, maxBytes: app.logging.rotation.max_mb * 1024 * 1024, compress: app.logging.rotation.compress },
       });
@@ -196,7 +197,7 @@ export class TradingLoop {
     const stages: CycleStages = {};
     let stopped: string | undefined;
     let trading: TradingState = store.halt() ? 'HALTED' : 'ACTIVE';
-    let portfolio = store.view(now, {});
+    let portfolio: PortfolioView | undefined;
     try {
       trading = this.checkKillSwitch(now);
       if (this.live) {
@@ -217,9 +218,10 @@ export class TradingLoop {
       );
       stages.universe = universe;
       this.previouslyEligible = new Set(universe.assets.map((a) => a.symbol));
-      const held = portfolio.positions.map((p) => p.symbol);
+      const held = store.positions().map((p) => p.symbol);
       const snapshot = await timer.async('candles', () => this.snapshot(now, products, [...this.previouslyEligible, ...held]));
-      portfolio = store.view(now, marks(products));
+      const pf = store.view(now, marks(products));
+      portfolio = pf;
       stages.triggers = timer.sync('triggers', () => scanTriggers({ signals: this.config.signals, assets: universe.assets, snapshot }));
       stages.proposals = timer.sync('proposals', () =>
         makeProposals({
@@ -227,17 +229,17 @@ export class TradingLoop {
           policy: this.config.policy,
           triggers: stages.triggers!.triggers,
           assets: universe.assets,
-          portfolio,
+          portfolio: pf,
           snapshot,
         }),
       );
       stages.risk = timer.sync('risk', () =>
-        assessRisk({ policy: this.config.policy, proposals: stages.proposals!.proposals, portfolio, snapshot, killSwitch: trading === 'HALTED', tradingState: trading }),
+        assessRisk({ policy: this.config.policy, proposals: stages.proposals!.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading }),
       );
       trading = stages.risk.trading;
       const { plan, planned } = timer.sync('orders', () => {
         const plan = planOrders({ policy: this.config.policy, approved: stages.risk!.approved, snapshot, instanceId: this.config.app.instance_id, cycle });
-        return { plan, planned: checkOrders({ policy: this.config.policy, orders: plan.orders, snapshot, recentOrders: portfolio.recentTrades, now }) };
+        return { plan, planned: checkOrders({ policy: this.config.policy, orders: plan.orders, snapshot, recentOrders: pf.recentTrades, now }) };
       });
       stages.plannedCount = plan.orders.length;
       stages.acceptedCount = planned.accepted.length;
@@ -262,6 +264,7 @@ export class TradingLoop {
       this.log.error({ err: e, cycle }, 'cycle failed');
     }
     const reason = noTradeReason(stages, stopped);
+    portfolio ??= store.view(now, {}); // the cycle stopped before it had market prices
     const record = this.cycleRecord({ cycle, now, stages, reason, trading, portfolio, latencies: timer.latencies });
     this.auditCycle(record);
     this.cyclesRun++;
@@ -407,6 +410,8 @@ export class TradingLoop {
   /** Latches a halt when the kill switch file appears; honours a pending `resume`. */
   private checkKillSwitch(now: number): TradingState {
     const store = this.store!;
+    // A backtest replays history: the live daemon's kill switch file is not about it.
+    if (this.mode === 'BACKTEST') return 'ACTIVE';
     const present = killSwitchPresent(this.killSwitchFile);
     const halt = store.halt();
     if (present && !halt) {

@@ -80,7 +80,8 @@ export class StateStore {
       }
       // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power loss can drop the
       // last committed cycle (fills booked, cycle record already written). A committed cycle must survive.
-      db.pragma('synchronous = FULL');
+      // A backtest's book is rebuilt by rerunning it, so it skips the fsyncs (OFF).
+      db.pragma(opts.mode === 'BACKTEST' ? 'synchronous = OFF' : 'synchronous = FULL');
       // A CLI reader (`state …`) may hold a lock for a moment; wait rather than fail the cycle.
       db.pragma('busy_timeout = 5000');
       migrate(db, file);
