@@ -258,7 +258,8 @@ export class TradingLoop {
         if (this.auditDown) stopped = 'audit_unavailable';
         else stages.outcomes = await timer.async('execution', () => this.executor!.execute(toSend, { snapshot, now, cycle }));
       }
-      portfolio = store.view(now, marks(products));
+      // Fills changed the book: the record shows it after them (most cycles fill nothing).
+      if (stages.outcomes?.some((o) => o.success)) portfolio = store.view(now, marks(products));
     } catch (e) {
       stopped = e instanceof DataUnavailable ? (isCircuitOpen(e.cause) ? 'circuit_open' : `data_unavailable:${e.what}`) : `exception:${e instanceof Error ? e.name : typeof e}`;
       this.log.error({ err: e, cycle }, 'cycle failed');
