@@ -4,6 +4,7 @@
  * (timeout, network) is resolved later by its client order id — never resent under a new id — and no
  * new entry is sent while any order is unresolved. Also: resolveUnknown and reconcile.
  */
+import { outcomeOf } from './outcome.ts';
 import type { OrderOutcome, PlannedOrder } from '../core/types.ts';
 import { ExchangeError } from '../exchange/ccxt/errors.ts';
 import type { OrderInfo, OrderRequest, OrderStatus, OrderVenue, Product } from '../exchange/types.ts';
@@ -245,20 +246,7 @@ function outcome(
   r: { status: OrderOutcome['status']; error: string | null; orderId?: string | null; price?: number | null; feeUsd?: number },
 ): OrderOutcome {
   const success = r.status === 'filled' || r.status === 'partially_filled' || r.status === 'open';
-  return {
-    client_order_id: o.clientOrderId,
-    symbol: o.symbol,
-    side: o.side,
-    intent: o.intent,
-    quantity: o.quantity,
-    price: r.price !== undefined ? r.price : (o.limitPrice ?? null),
-    size_usd: o.notionalUsd,
-    status: r.status,
-    order_id: r.orderId ?? null,
-    success,
-    fee_usd: r.feeUsd ?? 0,
-    error: r.error,
-  };
+  return outcomeOf(o, { status: r.status, price: r.price !== undefined ? r.price : (o.limitPrice ?? null), order_id: r.orderId ?? null, success, fee_usd: r.feeUsd ?? 0, error: r.error });
 }
 
 // ---- resolving unknown orders -------------------------------------------------------------

@@ -1,4 +1,5 @@
 /** PAPER: fills every order at once against the snapshot's bid/ask (with slippage and fees) and books it in the store. */
+import { outcomeOf } from './outcome.ts';
 import type { Policy } from '../config/schema/policy.ts';
 import type { OrderOutcome, PlannedOrder } from '../core/types.ts';
 import type { Product } from '../exchange/types.ts';
@@ -60,20 +61,7 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
       afterLossCooldownMin: policy.risk.after_loss_cooldown_minutes,
     });
     if (!booked) return rejected(o, { code: 'duplicate_order', detail: { client_order_id: o.clientOrderId } });
-    return {
-      client_order_id: o.clientOrderId,
-      symbol: o.symbol,
-      side: o.side,
-      intent: o.intent,
-      quantity: o.quantity,
-      price: q.price,
-      size_usd: q.notionalUsd,
-      status: 'filled',
-      order_id: `paper_${o.clientOrderId}`,
-      success: true,
-      fee_usd: q.feeUsd,
-      error: null,
-    };
+    return outcomeOf(o, { status: 'filled', price: q.price, size_usd: q.notionalUsd, order_id: `paper_${o.clientOrderId}`, success: true, fee_usd: q.feeUsd, error: null });
   }
 
   return {
@@ -87,20 +75,7 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
 }
 
 function rejected(o: PlannedOrder, d: ExecutionDenial): OrderOutcome {
-  return {
-    client_order_id: o.clientOrderId,
-    symbol: o.symbol,
-    side: o.side,
-    intent: o.intent,
-    quantity: o.quantity,
-    price: null,
-    size_usd: o.notionalUsd,
-    status: 'rejected',
-    order_id: null,
-    success: false,
-    fee_usd: 0,
-    error: renderDenial(d),
-  };
+  return outcomeOf(o, { status: 'rejected', price: null, order_id: null, success: false, fee_usd: 0, error: renderDenial(d) });
 }
 
 const usd = (x: number): number => Math.round(x * 100) / 100;

@@ -15,6 +15,7 @@ import {
 } from '../../src/execution/live.ts';
 import { VirtualClock } from '../../src/runner/clock.ts';
 import { startFakeCoinbase, type FakeCoinbase, type FakeCoinbaseOptions } from '../fakes/fakeCoinbase.ts';
+import { seededRandom } from '../../src/runner/schedule.ts';
 
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const SECRET = privateKey.export({ type: 'sec1', format: 'pem' }).toString();
@@ -262,7 +263,7 @@ describe('LIVE soak', () => {
     });
     let cycle = 0;
     const exec = createLiveExecutor({ venue: ex, journal, audit, configHash: HASH, cycle: () => cycle });
-    const rand = mulberry32(247);
+    const rand = seededRandom(247);
     const seen = { unknown: 0, partial: 0 };
     for (cycle = 1; cycle <= 200; cycle++) {
       clock.advance(60_000);
@@ -312,14 +313,3 @@ describe('LIVE soak', () => {
   });
 });
 
-/** A small seeded PRNG so the soak is the same every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

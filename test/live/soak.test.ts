@@ -18,22 +18,12 @@ import { StateStore } from '../../src/state/store.ts';
 import { startFakeCoinbase, type FakeCoinbase } from '../fakes/fakeCoinbase.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { API_KEY, CREDENTIALS_ENV, PUBLIC, SECRET, auditRecords, liquidProducts, liveTestConfig, sweepBook, writeAheadReport } from './helpers.ts';
+import { seededRandom } from '../../src/runner/schedule.ts';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 30);
 const CYCLES = 250;
 const INTERVAL_S = 900;
 
-/** A small seeded PRNG so the fault schedule is the same every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('LIVE soak against the fake venue', () => {
   const root = tempDir('247t-live-soak-');
@@ -60,7 +50,7 @@ describe('LIVE soak against the fake venue', () => {
     });
     loop = new TradingLoop({ configDir, mode: 'LIVE', logDir, dataDir, clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
     await loop.start();
-    const rand = mulberry32(6);
+    const rand = seededRandom(6);
     for (let k = 0; k < CYCLES; k++) {
       const r = rand();
       const lastUnknown = cycles.at(-1)?.orders.some((o) => o.status === 'unknown') ?? false;

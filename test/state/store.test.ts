@@ -8,6 +8,7 @@ import { utcDayStart, utcWeekStart } from '../../src/state/pnl.ts';
 import { SCHEMA_VERSION } from '../../src/state/schema.ts';
 import { StateStore, stateFile } from '../../src/state/store.ts';
 import type { FillInput, StoreMode } from '../../src/state/types.ts';
+import { seededRandom } from '../../src/runner/schedule.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -436,7 +437,7 @@ describe('StateStore order intents', () => {
 describe('StateStore reconciliation', () => {
   it('hundreds of random fills then cash and positions agree with the fills and realized pnl accounts for the cash', () => {
     const s = open(tempStateDir(), 'PAPER', 1_000_000);
-    const rand = mulberry32(247);
+    const rand = seededRandom(247);
     const symbols = ['BTC-USD', 'ETH-USD', 'SOL-USD'];
     let booked = 0;
     for (let i = 0; i < 600; i++) {
@@ -460,14 +461,3 @@ describe('StateStore reconciliation', () => {
   });
 });
 
-/** Small seeded PRNG so the random test is the same every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
