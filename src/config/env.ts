@@ -8,6 +8,16 @@ export interface MissingEnv {
 
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** More values than any sane config file holds (ours: a few hundred). */
+export const MAX_VALUES = 100_000;
+
+/** The document expands to more than MAX_VALUES values (an alias bomb, or not a config file). */
+export class DocumentTooLarge extends Error {
+  constructor() {
+    super(`the document expands to more than ${MAX_VALUES} values (YAML aliases?)`);
+  }
+}
+
 /**
  * Expands `${VAR}` in every string of a parsed YAML document. A value with an unset
  * variable is removed (left unset) and reported; `expanded` lists the paths whose
@@ -19,7 +29,11 @@ export function expandEnv(
 ): { value: unknown; missing: MissingEnv[]; expanded: Set<string> } {
   const missing: MissingEnv[] = [];
   const expanded = new Set<string>();
+  let nodes = 0;
   const walk = (v: unknown, path: PropertyKey[]): unknown => {
+    // YAML aliases are shared references: a "billion laughs" document is small on disk but
+    // expands exponentially when walked. Our files have a few hundred values.
+    if (++nodes > MAX_VALUES) throw new DocumentTooLarge();
     if (typeof v === 'string') {
       if (!v.includes('${')) return v;
       let unset: string | undefined;
@@ -40,7 +54,9 @@ export function expandEnv(
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         const w = walk(x, [...path, k]);
-        if (w !== undefined) out[k] = w;
+        // defineProperty, not assignment: a YAML key `__proto__` must stay an (unknown) key,
+        // not become the object's prototype and smuggle keys past the schema.
+        if (w !== undefined) Object.defineProperty(out, k, { value: w, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }

@@ -7,7 +7,7 @@ import type { Policy } from './schema/policy.ts';
 import type { Signals } from './schema/signals.ts';
 import type { Strategies } from './schema/strategies.ts';
 import type { Universe } from './schema/universe.ts';
-import { expandEnv, type MissingEnv } from './env.ts';
+import { DocumentTooLarge, expandEnv, type MissingEnv } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { CONFIG_FILE_NAMES, CONFIG_FILES, type ConfigFileName } from './files.ts';
 import { configHash, sha256 } from './fingerprint.ts';
@@ -69,7 +69,15 @@ function parseFile(file: string, bytes: Buffer, schema: z.ZodType, env: NodeJS.P
     problems.push({ kind: 'not_a_mapping', file, got: doc === undefined ? 'an empty file' : showValue(doc) });
     return { ok: false as const };
   }
-  const { value, missing, expanded } = expandEnv(doc, env);
+  let env_: ReturnType<typeof expandEnv>;
+  try {
+    env_ = expandEnv(doc, env);
+  } catch (e) {
+    if (!(e instanceof DocumentTooLarge)) throw e;
+    problems.push({ kind: 'syntax', file, reason: e.message });
+    return { ok: false as const };
+  }
+  const { value, missing, expanded } = env_;
   const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) {
     const found = result.error.issues.flatMap((issue) => issueToProblems(file, schema, value, issue, expanded));

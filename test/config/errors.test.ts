@@ -132,3 +132,22 @@ describe('bad configuration through the CLI', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('hostile YAML', () => {
+  it('an alias bomb then refused quickly as too large instead of expanding', () => {
+    const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const r = validateWith('strategies.yaml', () => `${levels.join('\n')}\n`);
+    expectOneLine(r);
+    expect(r.message).toContain('strategies.yaml: YAML syntax error: the document expands to more than 100000 values');
+  });
+
+  it('a __proto__ key then reported as unknown, never used to smuggle keys past the schema', () => {
+    const r = validateWith('strategies.yaml', (t) => t.replace('strategies:\n', '__proto__:\n  strategies:\n'));
+    expectOneLine(r);
+    expect(r.message).toContain('strategies.yaml: __proto__: unknown key');
+  });
+});
