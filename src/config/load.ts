@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { load as parseYaml, YAMLException } from 'js-yaml';
 import type { z } from 'zod';
@@ -43,6 +43,11 @@ const deepFreeze = <T>(v: T): T => {
 function readRaw(dir: string, name: ConfigFileName, problems: ConfigProblem[]): Buffer | undefined {
   const file = join(dir, name);
   try {
+    // A FIFO or device would block the read (and so startup) forever: only regular files.
+    if (!statSync(file).isFile()) {
+      problems.push({ kind: 'unreadable', file, reason: 'not a regular file' });
+      return undefined;
+    }
     return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
