@@ -10,7 +10,7 @@ import { scanTriggers } from '../core/triggers.ts';
 import { makeProposals } from '../core/proposals.ts';
 import { assessRisk, checkOrders } from '../core/risk.ts';
 import { planOrders } from '../core/orders.ts';
-import type { MarketSnapshot, OrderOutcome, PortfolioView, TradingState } from '../core/types.ts';
+import type { MarketSnapshot, OrderOutcome, PlannedOrder, PortfolioView, TradingState } from '../core/types.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
 import { createMarket, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
 import { ExchangeError } from '../exchange/ccxt/errors.ts';
@@ -255,7 +255,7 @@ export class TradingLoop {
         toSend = gate.send;
       }
       if (toSend.length > 0) {
-        if (this.auditDown) stopped = 'audit_unavailable';
+        if (this.auditDown || !this.writeAheadPaper(toSend, cycle)) stopped = 'audit_unavailable';
         else stages.outcomes = await timer.async('execution', () => this.executor!.execute(toSend, { snapshot, now, cycle }));
       }
       // Fills changed the book: the record shows it after them (most cycles fill nothing).
@@ -532,6 +532,23 @@ export class TradingLoop {
     this.append({ ...this.base(r.event as Exclude<AuditEvent, 'cycle'>), ...r });
     if (this.auditDown) throw new Error(`audit log not writable: ${this.auditDown.error}`);
   };
+
+  /**
+   * PAPER books fills at once, before the cycle record exists: an `order_intent` record goes
+   * first, so a disk that fills mid-cycle cannot leave a fill the trail never mentions. (LIVE
+   * writes its own intents around each send; DRY_RUN sends nothing; a backtest is regenerable.)
+   */
+  private writeAheadPaper(orders: readonly PlannedOrder[], cycle: number): boolean {
+    if (this.mode !== 'PAPER') return true;
+    try {
+      for (const o of orders) {
+        this.strictSink({ event: 'order_intent', client_order_id: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price: o.limitPrice ?? null, cycle });
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   /** ccxt keeps HTTP connections alive (they would hold the process open); a market we built is ours to release. */
   private async releaseMarket(): Promise<void> {
