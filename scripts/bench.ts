@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAudit } from './bench-audit.ts';
 import { benchBacktest } from './bench-backtest.ts';
 import { benchPipeline } from './bench-pipeline.ts';
+import { benchStress } from './bench-stress.ts';
 import type { BenchRow } from './benchRow.ts';
 
 
@@ -14,6 +15,7 @@ const sections: [string, () => Promise<BenchRow[]>][] = [
   ['decision pipeline', benchPipeline],
   ['audit tools', () => benchAudit(Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000))],
   ['backtest', benchBacktest],
+  ['startup and soak', benchStress],
 ];
 
 const rows: (BenchRow & { section: string })[] = [];
