@@ -7,7 +7,7 @@ import { type CommandIo, registerAuditCommands } from '../../src/commands/audit.
 import { tempDir, writeLog } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
-const LEGACY = join(import.meta.dirname, '../../../shared/fixtures/legacy-audit/247trader-v2_audit.jsonl');
+const LEGACY = join(import.meta.dirname, '../fixtures/legacy-audit/247trader-v2_audit.jsonl');
 
 /** Runs `audit <args>` in-process; returns what it printed and the exit code it set. */
 async function audit(args: string[]): Promise<{ out: string; code: number }> {

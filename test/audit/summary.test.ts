@@ -9,7 +9,7 @@ import { parseTimeArg, summarize } from '../../src/audit/summary.ts';
 import { AuditLogger } from '../../src/core/auditLog.ts';
 import { rec, tempDir, writeLog } from './helpers.ts';
 
-const LEGACY = join(import.meta.dirname, '../../../shared/fixtures/legacy-audit/247trader-v2_audit.jsonl');
+const LEGACY = join(import.meta.dirname, '../fixtures/legacy-audit/247trader-v2_audit.jsonl');
 
 /** `jq -r .config_hash FILE | sort | uniq -c` as {hash: count}. */
 function jqCounts(file: string): Record<string, number> {

@@ -5,7 +5,7 @@ import { resolveInputs } from '../../src/audit/read.ts';
 import { verifyLog } from '../../src/audit/verify.ts';
 import { tempDir, writeLog } from './helpers.ts';
 
-const LEGACY = join(import.meta.dirname, '../../../shared/fixtures/legacy-audit/247trader-v2_audit.jsonl');
+const LEGACY = join(import.meta.dirname, '../fixtures/legacy-audit/247trader-v2_audit.jsonl');
 
 /** A 10-record log, its lines changed by `edit`, then verified. */
 async function tampered(edit: (lines: string[]) => string[]) {
