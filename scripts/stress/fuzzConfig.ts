@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { runCaseCli, type CliCaseResult } from '../../test/stress/fuzz/drive.ts';
 import { violation } from '../../test/stress/fuzz/judge.ts';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, count: { type: 'string', default: '1000' }, jobs: { type: 'string', default: '2' }, 'hang-ms': { type: 'string', default: '10000' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, count: { type: 'string', default: '1000' }, jobs: { type: 'string', default: '2' }, 'hang-ms': { type: 'string', default: '30000' } } });
 const seed = Number(values.seed);
 const count = Number(values.count);
 const jobs = Number(values.jobs);

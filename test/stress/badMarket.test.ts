@@ -3,6 +3,7 @@
  * (FaultyMarket): no order may be sized or filled from a bad price, a failed fetch is recorded as
  * data_unavailable:<what>, and the loop keeps going.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CycleRecord } from '../../src/core/auditRecord.ts';
@@ -36,6 +37,7 @@ async function runFaulty(plan: Omit<FaultPlan, 'seed'> & { seed?: number }, cycl
     await loop.stop('test');
   }
   const report = await checkRun({ logDir: join(root, 'logs'), dataDir: join(root, 'data'), mode: 'PAPER', startingCashUsd: loop.config.policy.sizing.starting_cash_usd });
+  rmSync(root, { recursive: true, force: true });
   const u = loop.config.universe.tiers;
   const universe = new Set([...u.tier_1.symbols, ...u.tier_2.symbols, ...u.tier_3.symbols]);
   return { runs, report, universe };

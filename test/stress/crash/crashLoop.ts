@@ -5,7 +5,7 @@
  * a wall clock would. The suite runs 5 kills; scripts/stress/crashLoop.ts runs 30.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.ts';
 import { hashSeed, Rng } from '../../../src/exchange/sim/rng.ts';
@@ -17,7 +17,7 @@ import { runDir } from '../soak/runSoak.ts';
 export interface CrashLoopOptions {
   kills: number;
   seed: number;
-  /** The kill comes this many ms (uniform in [min, max]) after the daemon wrote its startup record. */
+  /** The kill comes this many ms (uniform in [min, max]) after the daemon wrote its startup record and its first cycle record. */
   minDelayMs: number;
   maxDelayMs: number;
   /** Cycles of the final clean run. */
@@ -68,15 +68,18 @@ function startDaemon(dir: string, maxCycles: number, start: string): ChildProces
   return spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+const lineCount = (f: string) => (existsSync(f) ? readFileSync(f, 'latin1').split('\n').length - 1 : 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves once the audit log grew past `from` bytes (the daemon is up), or rejects when the child exits first. */
-async function waitForGrowth(child: ChildProcess, file: string, from: number, timeoutMs = 30_000): Promise<void> {
+/**
+ * Resolves once the audit log holds `lines` complete lines (startup and a first cycle: the daemon is
+ * trading, however slow the machine), or rejects when the child exits first.
+ */
+async function waitForLines(child: ChildProcess, file: string, lines: number, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (size(file) <= from) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`daemon exited (${child.exitCode ?? child.signalCode}) before writing its startup record`);
-    if (Date.now() > end) throw new Error('daemon wrote nothing within 30 s');
+  while (lineCount(file) < lines) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`daemon exited (${child.exitCode ?? child.signalCode}) before its first cycle record`);
+    if (Date.now() > end) throw new Error(`daemon wrote no cycle record within ${timeoutMs / 1000} s`);
     await sleep(10);
   }
 }
@@ -94,12 +97,12 @@ export async function runCrashLoop(o: CrashLoopOptions): Promise<CrashLoopResult
   const kills: KillInfo[] = [];
   try {
     for (let n = 1; n <= o.kills; n++) {
-      const before = size(auditFile);
+      const before = lineCount(auditFile);
       const child = startDaemon(dir, 100_000, resumeAt(auditFile, intervalMs));
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
       try {
-        await waitForGrowth(child, auditFile, before);
+        await waitForLines(child, auditFile, before + 2);
       } catch (e) {
         throw new Error(`restart ${n}: ${(e as Error).message}: ${stderr.trim()}`);
       }
