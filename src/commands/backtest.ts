@@ -10,7 +10,8 @@ import { equityChartSvg, chartFile } from '../backtest/chart.ts';
 import { comparison, renderComparison } from '../backtest/compare.ts';
 import { terminalProgress } from '../backtest/progress.ts';
 import { renderReport } from '../backtest/report.ts';
-import { runBacktest, type BacktestRun } from '../backtest/runner.ts';
+// The runner pulls in the loop (and ccxt): loaded when `backtest` runs, so other commands start fast.
+import type { BacktestRun } from '../backtest/runner.ts';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';
 import { loadReplayData, type ReplayData } from '../exchange/replay/index.ts';
@@ -84,7 +85,7 @@ export function registerBacktestCommand(program: Command): void {
       try {
         for (const configDir of dirs) {
           runs.push(
-            await runBacktest({
+            await (await import('../backtest/runner.ts')).runBacktest({
               configDir,
               data,
               dataPath: o.data,

@@ -122,7 +122,9 @@ export class StateStore {
    */
   nextCycle(): number {
     if (this.db.inTransaction) throw new StateError('nextCycle() must be called outside transaction()');
-    return this.st.nextCycle.get() as number;
+    // .all(), not .get(): .get() commits while resetting the statement and better-sqlite3 drops that
+    // error, so a full disk handed out the same cycle number (and client order ids) again.
+    return this.st.nextCycle.all()[0] as number;
   }
 
   /** The last cycle number handed out (0 before the first). */

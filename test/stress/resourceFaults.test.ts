@@ -111,8 +111,7 @@ describe.skipIf(!tmpfsAvailable())('log disk full mid-run (tmpfs filled to ENOSP
 });
 
 describe.skipIf(!tmpfsAvailable())('state disk full mid-run (tmpfs filled to ENOSPC)', () => {
-  // Known gap, issue 9 left open: when the state disk is full the cycle counter can hand out a number twice.
-  it.skip('the state disk fills then every cycle still gets its own number, no order is recorded without being booked or booked without a record, and trading resumes once it has room', async () => {
+  it('the state disk fills then every cycle still gets its own number, no order is recorded without being booked or booked without a record, and trading resumes once it has room', async () => {
     const root = tempDir('247t-statefull-');
     roots.push(root);
     const data = join(root, 'data');
