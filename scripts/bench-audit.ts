@@ -16,17 +16,9 @@ import { headPathOf } from '../src/audit/files.ts';
 import { resolveInputs } from '../src/audit/read.ts';
 import { summarize } from '../src/audit/summary.ts';
 import { verifyLog } from '../src/audit/verify.ts';
+import type { BenchRow } from './benchRow.ts';
 
-/** One benchmark result; `ratio` is compared with `target` as the row's name says. */
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-  target: number | null;
-  ok: boolean | null;
-}
+export type { BenchRow };
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'AVAX-USD', 'LINK-USD', 'DOGE-USD', 'ADA-USD', 'XRP-USD'];
 const REASONS = ['no_candidates_from_triggers', 'rules_engine_no_proposals', 'risk_all_rejected', 'daily_stop_hit'];

@@ -14,17 +14,9 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { BenchRow } from './benchRow.ts';
 
-/** One benchmark result; `ratio` (or `value` where there is no baseline) is compared with `target` as the row's name says. */
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  ratio: number | null;
-  target: number | null;
-  ok: boolean | null;
-}
+export type { BenchRow };
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'src/cli.ts');
