@@ -6,38 +6,13 @@ import type { MarketSnapshot, PlannedOrder } from '../../src/core/types.ts';
 import type { Product } from '../../src/exchange/types.ts';
 import { createPaperExecutor, type PaperExecutorOptions } from '../../src/execution/paper.ts';
 import { StateStore } from '../../src/state/store.ts';
+import { testPolicy } from '../helpers/policy.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 12, 0);
 const MIN = 60_000;
 
 // The numbers the hand checks below use (shipped policy.yaml values, pinned here so a YAML edit cannot move them).
-const policy: PaperExecutorOptions['policy'] = {
-  execution: {
-    order_type: 'limit_post_only',
-    limit_offset_bps: 2,
-    maker_fee_bps: 40,
-    taker_fee_bps: 60,
-    paper_slippage_bps: 5,
-    order_ttl_seconds: 300,
-    cancel_open_orders_on_shutdown: true,
-  },
-  exits: { stop_loss_pct: 4, take_profit_pct: 8, max_hold_hours: 48 },
-  risk: {
-    max_total_at_risk_pct: 15,
-    max_per_asset_pct: 5,
-    max_per_cluster_pct: 10,
-    max_open_positions: 8,
-    max_new_positions_per_cycle: 2,
-    daily_stop_loss_pct: 3,
-    weekly_stop_loss_pct: 7,
-    max_drawdown_pct: 10,
-    max_trades_per_hour: 6,
-    max_trades_per_day: 24,
-    min_seconds_between_trades: 120,
-    per_symbol_cooldown_minutes: 60,
-    after_loss_cooldown_minutes: 240,
-  },
-};
+const policy: PaperExecutorOptions['policy'] = testPolicy();
 
 const product = (symbol: string, bid: number, ask: number): Product => ({
   symbol,
