@@ -1,6 +1,6 @@
 /** The shape of audit records. Field names of cycle records follow the earlier bot's log, so its jq queries keep working. */
 import type { RunMode } from '../config/schema/app.ts';
-import type { OrderOutcome, Regime, TradingState, TriggerType } from './types.ts';
+import type { OrderOutcome, Regime, TradingState, TriggerResult, TriggerType, UniverseResult } from './types.ts';
 
 export type AuditEvent =
   | 'cycle'
@@ -37,8 +37,10 @@ export interface CycleRecord extends RecordBase {
   trading_state: TradingState;
   stage_latencies: Record<string, number>; // seconds
   pnl: { daily_usd: number; weekly_usd: number; open_positions: number; consecutive_losses: number; equity_usd: number; cash_usd: number };
-  universe: { total_eligible: number; tier_1: number; tier_2: number; tier_3: number } | null;
-  triggers: { count: number; regime: Regime; top_3: { symbol: string; type: TriggerType; strength: number }[] } | null;
+  /** `excluded`: every configured or held symbol left out this cycle, with its reason code and the numbers behind it. */
+  universe: { total_eligible: number; tier_1: number; tier_2: number; tier_3: number; excluded: UniverseResult['excluded'] } | null;
+  /** `skipped`: eligible symbols the trigger scan did not evaluate (bad or stale candles, too little history, ATR filter). */
+  triggers: { count: number; regime: Regime; top_3: { symbol: string; type: TriggerType; strength: number }[]; skipped: TriggerResult['skipped'] } | null;
   proposals: { base_count: number; risk_approved_count: number; final_executed_count: number };
   risk_violations: string[];
   proposal_rejections: Record<string, string[]>;

@@ -21,7 +21,9 @@ export type ExclusionReason =
   | 'temporary_ban'
   | 'low_volume'
   | 'wide_spread'
-  | 'bad_price'; // NaN, zero or negative, bid > ask
+  | 'bad_price' // NaN, zero or negative, bid > ask
+  | 'duplicate_listing' // listed twice with different books (book check, after the candles)
+  | 'price_mismatch'; // book and candles disagree by more than market_data.max_price_disagreement_pct
 
 export interface UniverseAsset {
   symbol: string;

@@ -6,6 +6,7 @@ import { saveSnapshot } from '../config/snapshots.ts';
 import { AuditLogger, AuditWriteError } from '../core/auditLog.ts';
 import type { AuditEvent, CycleRecord } from '../core/auditRecord.ts';
 import { selectUniverse } from '../core/universe.ts';
+import { checkBooks, withoutRejected } from '../core/bookCheck.ts';
 import { scanTriggers } from '../core/triggers.ts';
 import { makeProposals } from '../core/proposals.ts';
 import { assessRisk, checkOrders } from '../core/risk.ts';
@@ -217,18 +218,23 @@ export class TradingLoop {
         }),
       );
       stages.universe = universe;
-      this.previouslyEligible = new Set(universe.assets.map((a) => a.symbol));
       const held = store.positions().map((p) => p.symbol);
-      const snapshot = await timer.async('candles', () => this.snapshot(now, products, [...this.previouslyEligible, ...held]));
-      const pf = store.view(now, marks(products));
+      const fetched = await timer.async('candles', () => this.fetchCandles([...universe.assets.map((a) => a.symbol), ...held]));
+      // Only books that agree with their own candles (and are listed once) price anything from here on.
+      const books = timer.sync('book_check', () => checkBooks({ products, candles: fetched, maxDisagreementPct: this.config.policy.market_data.max_price_disagreement_pct }));
+      const eligible = withoutRejected(universe, books.rejected);
+      stages.universe = eligible;
+      this.previouslyEligible = new Set(eligible.assets.map((a) => a.symbol));
+      const snapshot: MarketSnapshot = { now, products: books.products, candles: fetched };
+      const pf = store.view(now, marks(snapshot.products));
       portfolio = pf;
-      stages.triggers = timer.sync('triggers', () => scanTriggers({ signals: this.config.signals, assets: universe.assets, snapshot }));
+      stages.triggers = timer.sync('triggers', () => scanTriggers({ signals: this.config.signals, assets: eligible.assets, snapshot }));
       stages.proposals = timer.sync('proposals', () =>
         makeProposals({
           strategies: this.config.strategies,
           policy: this.config.policy,
           triggers: stages.triggers!.triggers,
-          assets: universe.assets,
+          assets: eligible.assets,
           portfolio: pf,
           snapshot,
         }),
@@ -259,7 +265,7 @@ export class TradingLoop {
         else stages.outcomes = await timer.async('execution', () => this.executor!.execute(toSend, { snapshot, now, cycle }));
       }
       // Fills changed the book: the record shows it after them (most cycles fill nothing).
-      if (stages.outcomes?.some((o) => o.success)) portfolio = store.view(now, marks(products));
+      if (stages.outcomes?.some((o) => o.success)) portfolio = store.view(now, marks(snapshot.products));
     } catch (e) {
       stopped = e instanceof DataUnavailable ? (isCircuitOpen(e.cause) ? 'circuit_open' : `data_unavailable:${e.what}`) : `exception:${e instanceof Error ? e.name : typeof e}`;
       this.log.error({ err: e, cycle }, 'cycle failed');
@@ -378,8 +384,9 @@ export class TradingLoop {
     return this.store;
   }
 
-  private async snapshot(now: number, products: readonly Product[], symbols: string[]): Promise<MarketSnapshot> {
-    const candles: Record<string, { m15: Awaited<ReturnType<MarketData['fetchCandles']>>; h1: Awaited<ReturnType<MarketData['fetchCandles']>> }> = {};
+  /** A day of 15m and a week of 1h bars for each symbol (eligible and held). */
+  private async fetchCandles(symbols: string[]): Promise<MarketSnapshot['candles']> {
+    const candles: Record<string, MarketSnapshot['candles'][string]> = {};
     for (const symbol of new Set(symbols)) {
       try {
         const [m15, h1] = await Promise.all([this.market.fetchCandles(symbol, '15m', M15_BARS), this.market.fetchCandles(symbol, '1h', H1_BARS)]);
@@ -388,7 +395,7 @@ export class TradingLoop {
         throw new DataUnavailable(`candles:${symbol}`, e);
       }
     }
-    return { now, products, candles };
+    return candles;
   }
 
   private checkDrift(): DriftStatus {
@@ -461,10 +468,21 @@ export class TradingLoop {
         cash_usd: round2(p.cashUsd),
       },
       universe: s.universe
-        ? { total_eligible: s.universe.totalEligible, tier_1: s.universe.byTier.tier_1.length, tier_2: s.universe.byTier.tier_2.length, tier_3: s.universe.byTier.tier_3.length }
+        ? {
+            total_eligible: s.universe.totalEligible,
+            tier_1: s.universe.byTier.tier_1.length,
+            tier_2: s.universe.byTier.tier_2.length,
+            tier_3: s.universe.byTier.tier_3.length,
+            excluded: s.universe.excluded,
+          }
         : null,
       triggers: s.triggers
-        ? { count: s.triggers.triggers.length, regime: s.triggers.regime, top_3: s.triggers.triggers.slice(0, 3).map((t) => ({ symbol: t.symbol, type: t.type, strength: round3(t.strength) })) }
+        ? {
+            count: s.triggers.triggers.length,
+            regime: s.triggers.regime,
+            top_3: s.triggers.triggers.slice(0, 3).map((t) => ({ symbol: t.symbol, type: t.type, strength: round3(t.strength) })),
+            skipped: s.triggers.skipped,
+          }
         : null,
       proposals: {
         base_count: s.proposals?.proposals.length ?? 0,

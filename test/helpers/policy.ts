@@ -25,6 +25,7 @@ export function testPolicy(patch: { [S in keyof Policy]?: Partial<Policy[S]> } =
     exits: { stop_loss_pct: 4, take_profit_pct: 8, max_hold_hours: 48 },
     sizing: { tier_1_pct: 2, tier_2_pct: 1.5, tier_3_pct: 1, min_notional_usd: 10, starting_cash_usd: 10_000 },
     liquidity: { min_24h_volume_usd: 5_000_000, max_spread_bps: 50 },
+    market_data: { max_price_disagreement_pct: 20 },
     execution: {
       order_type: 'limit_post_only',
       limit_offset_bps: 2,

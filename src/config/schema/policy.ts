@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, int, num, oneOf, pct, text } from './fields.ts';
 
-/** policy.yaml: risk caps, exits, sizing, liquidity, execution, pre-trade controls, governance. */
+/** policy.yaml: risk caps, exits, sizing, liquidity, market data checks, execution, pre-trade controls, governance. */
 export const policySchema = z.strictObject({
   risk: z.strictObject({
     max_total_at_risk_pct: pct(),
@@ -33,6 +33,9 @@ export const policySchema = z.strictObject({
   liquidity: z.strictObject({
     min_24h_volume_usd: num(0, 1e15),
     max_spread_bps: num(0, 10_000),
+  }),
+  market_data: z.strictObject({
+    max_price_disagreement_pct: num(0.1, 1000),
   }),
   execution: z.strictObject({
     order_type: oneOf(['limit_post_only', 'limit', 'market']),
