@@ -1,10 +1,12 @@
 /**
- * Decision pipeline benchmark: universe → triggers → proposals → risk → orders over a
+ * Decision pipeline benchmark: universe → book check → triggers → proposals → risk → orders over a
  * 300-symbol universe with a week of hourly candles each, no I/O inside the timed part.
  * Run alone: npx tsx scripts/bench-pipeline.ts
  */
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/load.ts';
 import type { Universe } from '../src/config/schema/universe.ts';
+import { checkBooks, withoutRejected } from '../src/core/bookCheck.ts';
 import { planOrders } from '../src/core/orders.ts';
 import { makeProposals } from '../src/core/proposals.ts';
 import { assessRisk, checkOrders } from '../src/core/risk.ts';
@@ -18,8 +20,11 @@ import type { BenchRow } from './benchRow.ts';
 
 
 const SYMBOLS = 300;
-const SNAPSHOTS = 60; // distinct market states, one per simulated hour
-const ROUNDS = 10; // each state is decided this many times
+// 600 timed cycles, so p99 is the 7th slowest. Held market states are the harness's memory, not the
+// pipeline's: each is ~80 thousand candle objects (~15 MB), and a scavenge's pause grows with the
+// heap they retain (60 states, ~900 MB: ~3 ms a pause; 15 states: ~1.2 ms; the daemon holds one).
+const SNAPSHOTS = 15; // distinct market states, one per simulated hour
+const ROUNDS = 40; // each state is decided this many times
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -55,34 +60,78 @@ export async function benchPipeline(): Promise<BenchRow[]> {
     dailyPnlUsd: 0, weeklyPnlUsd: 0, consecutiveLosses: 0, recentTrades: [], cooldowns: {},
   });
 
-  const times: number[] = [];
+  // Each timed cycle as [start, end] (performance.now() ms), to match against GC pauses afterwards.
+  const cycles: [number, number][] = [];
+  const pauses = gcPauses();
   let eligible = 0;
   // Round 0 warms the JIT and is not counted: a daemon runs the pipeline for months, not once.
   for (let r = 0; r <= ROUNDS; r++) {
-    for (const snapshot of snapshots) {
+    for (const state of snapshots) {
+      // A fresh snapshot and product list per cycle, as the loop builds them: an index cached per
+      // product list (productIndex.ts) must be paid for every cycle, not once per market state.
+      const snapshot: MarketSnapshot = { ...state, products: state.products.slice() };
       const pf = portfolio(snapshot.now);
-      const t0 = process.hrtime.bigint();
-      const u = selectUniverse({ universe, policy, products: snapshot.products, previouslyEligible: new Set(), bans: {}, now: snapshot.now });
-      const tr = scanTriggers({ signals: cfg.signals, assets: u.assets, snapshot });
-      const pr = makeProposals({ strategies: cfg.strategies, policy, triggers: tr.triggers, assets: u.assets, portfolio: pf, snapshot });
-      const risk = assessRisk({ policy, proposals: pr.proposals, portfolio: pf, snapshot, killSwitch: false, tradingState: 'ACTIVE' });
-      const plan = planOrders({ policy, approved: risk.approved, snapshot, instanceId: 'bench', cycle: 1 });
-      checkOrders({ policy, orders: plan.orders, snapshot, recentOrders: [], now: snapshot.now });
-      if (r > 0) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const t0 = performance.now();
+      const listed = selectUniverse({ universe, policy, products: snapshot.products, previouslyEligible: new Set(), bans: {}, now: snapshot.now });
+      // As the loop does once the candles are in: only books that agree with them price anything.
+      const books = checkBooks({ products: snapshot.products, candles: snapshot.candles, maxDisagreementPct: policy.market_data.max_price_disagreement_pct });
+      const u = withoutRejected(listed, books.rejected);
+      const checked: MarketSnapshot = { ...snapshot, products: books.products };
+      const tr = scanTriggers({ signals: cfg.signals, assets: u.assets, snapshot: checked });
+      const pr = makeProposals({ strategies: cfg.strategies, policy, triggers: tr.triggers, assets: u.assets, portfolio: pf, snapshot: checked });
+      const risk = assessRisk({ policy, proposals: pr.proposals, portfolio: pf, snapshot: checked, killSwitch: false, tradingState: 'ACTIVE' });
+      const plan = planOrders({ policy, approved: risk.approved, snapshot: checked, instanceId: 'bench', cycle: 1 });
+      checkOrders({ policy, orders: plan.orders, snapshot: checked, recentOrders: [], now: snapshot.now });
+      if (r > 0) cycles.push([t0, performance.now()]);
       eligible = u.totalEligible;
     }
   }
-  times.sort((a, b) => a - b);
+  const gcs = await pauses.stop();
+  // A pause inside a cycle is paid by that cycle: which market state it lands on is an accident of
+  // how much was allocated before it, so "slow states" are usually GC-hit states.
+  const paused = cycles.filter(([a, b]) => gcs.some((g) => g.start < b && g.end > a));
+  const times = sortedDurations(cycles);
+  const calm = sortedDurations(cycles.filter((c) => !paused.includes(c)));
   const p50 = pct(times, 50);
   const p99 = pct(times, 99);
+  const maxPause = Math.max(0, ...gcs.map((g) => g.end - g.start));
   return [
     { name: `decision pipeline p50 (${eligible} symbols, 168 1h + 96 15m bars each)`, value: round(p50), unit: 'ms', target: '< 5 ms p99', ok: null },
-    { name: 'decision pipeline p99', value: round(p99), unit: 'ms', target: 5, ok: p99 < 5 },
+    {
+      name: 'decision pipeline p99',
+      value: round(p99),
+      unit: 'ms',
+      target: 5,
+      ok: p99 < 5,
+      ...(p99 < 5 ? {} : { note: `${paused.length} of ${cycles.length} cycles included a GC pause (longest ${round(maxPause)} ms); p99 of the others ${round(pct(calm, 99))} ms` }),
+    },
+    { name: 'decision pipeline cycles with a GC pause', value: paused.length, unit: `of ${cycles.length}`, ok: null },
   ];
+}
+
+const sortedDurations = (cycles: readonly [number, number][]): number[] => cycles.map(([a, b]) => b - a).sort((a, b) => a - b);
+
+/** Records GC pauses (performance.now() ms) from now until stop(). */
+function gcPauses(): { stop(): Promise<{ start: number; end: number }[]> } {
+  const seen: { start: number; end: number }[] = [];
+  const record = (entries: PerformanceEntry[]) => {
+    for (const e of entries) seen.push({ start: e.startTime, end: e.startTime + e.duration });
+  };
+  const observer = new PerformanceObserver((list) => record(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    async stop() {
+      // GC entries are queued after the synchronous timed loop; one turn makes them takeable.
+      await new Promise((resolve) => setImmediate(resolve));
+      record(observer.takeRecords());
+      observer.disconnect();
+      return seen;
+    },
+  };
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await benchPipeline()) console.log(`${r.name}: ${r.value} ${r.unit}`);
+  for (const r of await benchPipeline()) console.log(`${r.name}: ${r.value} ${r.unit}${r.note ? ` (${r.note})` : ''}`);
 }

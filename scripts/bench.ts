@@ -36,6 +36,8 @@ const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const t of table) console.log(line(t));
+const notes = rows.filter((r) => r.note);
+if (notes.length > 0) console.log(`\n${notes.map((r) => `${r.ok === false ? 'MISSED' : 'note'}: ${r.name}: ${r.note}`).join('\n')}`);
 
 mkdirSync('logs', { recursive: true });
 writeFileSync('logs/bench.json', `${JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);

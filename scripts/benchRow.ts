@@ -7,4 +7,6 @@ export interface BenchRow {
   ratio?: number | null;
   target?: string | number | null;
   ok?: boolean | null;
+  /** For a missed target: by how much and why, printed under the table. */
+  note?: string;
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Policy } from '../config/schema/policy.ts';
 import type { Product, Side } from '../exchange/types.ts';
 import { deny, floorCents, renderDenial, type Denial } from './denials.ts';
+import { productsBySymbol } from './productIndex.ts';
 import type { MarketSnapshot, PlannedOrder, Proposal } from './types.ts';
 
 /** What planOrders needs: the risk-approved proposals and the market they will meet. */
@@ -154,7 +155,7 @@ function planOne(p: Proposal, product: Product | undefined, input: PlanOrdersInp
 
 /** The order-sizing stage: one order per approved proposal, or a skip with the reason it cannot be placed. */
 export function planOrders(input: PlanOrdersInput): PlanOrdersResult {
-  const products = new Map(input.snapshot.products.map((p) => [p.symbol, p]));
+  const products = productsBySymbol(input.snapshot.products);
   const orders: PlannedOrder[] = [];
   const skipped: PlanOrdersResult['skipped'] = [];
   for (const p of input.approved) {

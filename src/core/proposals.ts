@@ -15,6 +15,7 @@
 import type { Policy } from '../config/schema/policy.ts';
 import type { Strategies } from '../config/schema/strategies.ts';
 import { roundTo } from './indicators.ts';
+import { productsBySymbol } from './productIndex.ts';
 import type { MarketSnapshot, PortfolioView, Position, Proposal, ProposalResult, Trigger, TriggerType, UniverseAsset } from './types.ts';
 
 /** What makeProposals needs: strategy and policy config, triggers, eligible assets, the portfolio and prices. */
@@ -82,7 +83,7 @@ export function makeProposals(input: ProposalInput): ProposalResult {
   const { strategies, policy, portfolio, snapshot } = input;
   const rejections: Record<string, string[]> = {};
   const reject = (symbol: string, text: string) => (rejections[symbol] ??= []).push(text);
-  const products = new Map(snapshot.products.map((p) => [p.symbol, p] as const));
+  const products = productsBySymbol(snapshot.products);
 
   // Dust (a remainder below the product's minimum order size) can be neither sold nor
   // topped up in a useful way: it neither proposes an exit nor blocks a new entry.
@@ -135,7 +136,10 @@ export function makeProposals(input: ProposalInput): ProposalResult {
     return { proposals: exits, rejections };
   }
 
-  const assets = new Map(input.assets.map((a) => [a.symbol, a] as const));
+  // Only the triggered symbols are indexed (the last listing wins, as with new Map): a Map of all
+  // ~300 eligible assets per cycle was most of this stage's garbage, for a handful of lookups.
+  const assets = new Map<string, UniverseAsset>();
+  for (const a of input.assets) if (groups.has(a.symbol)) assets.set(a.symbol, a);
   const held = new Map(portfolio.positions.filter((p) => !isDust(p)).map((p) => [p.symbol, p] as const));
   const typesOf = (ts: readonly Trigger[]): string =>
     // Alphabetical, so the same set of triggers always reads the same in the audit log.

@@ -6,6 +6,7 @@ import type { Policy } from '../config/schema/policy.ts';
 import type { TierName, Universe } from '../config/schema/universe.ts';
 import type { Product } from '../exchange/types.ts';
 import { roundTo, spreadBps } from './indicators.ts';
+import { productsBySymbol } from './productIndex.ts';
 import type { ExclusionReason, UniverseAsset, UniverseResult } from './types.ts';
 
 /** Tiers in output order. */
@@ -86,27 +87,46 @@ function checkSymbol(
   return undefined;
 }
 
-/** Stage 1: the eligible assets (tier 1 first, then by symbol) and every configured symbol left out, with why. */
-export function selectUniverse(input: UniverseInput): UniverseResult {
-  const { universe } = input;
-  const neverTrade = new Set(universe.never_trade);
-  const productBySymbol = new Map(input.products.map((p) => [p.symbol, p] as const));
+/** What selectUniverse derives from the universe config alone: computed once per (frozen) config. */
+interface UniversePlan {
+  neverTrade: ReadonlySet<string>;
+  clusterOf: ReadonlyMap<string, string>;
+  /** Each tier's symbols, deduplicated, without those of a higher tier, sorted. */
+  tierSymbols: Record<TierName, readonly string[]>;
+}
+const plans = new WeakMap<Universe, UniversePlan>();
+function planFor(universe: Universe): UniversePlan {
+  let plan = plans.get(universe);
+  if (plan) return plan;
   // First cluster that lists a symbol wins (YAML order), so a typo listing it twice is harmless.
   const clusterOf = new Map<string, string>();
   for (const [name, syms] of Object.entries(universe.clusters)) {
     for (const s of syms) if (!clusterOf.has(s)) clusterOf.set(s, name);
   }
+  // A symbol listed in two tiers belongs to the first (higher) one.
+  const seen = new Set<string>();
+  const tierSymbols = { tier_1: [], tier_2: [], tier_3: [] } as Record<TierName, string[]>;
+  for (const tier of TIER_ORDER) {
+    tierSymbols[tier] = [...new Set(universe.tiers[tier].symbols)].filter((s) => !seen.has(s)).sort();
+    for (const s of tierSymbols[tier]) seen.add(s);
+  }
+  plan = { neverTrade: new Set(universe.never_trade), clusterOf, tierSymbols };
+  plans.set(universe, plan);
+  return plan;
+}
+
+/** Stage 1: the eligible assets (tier 1 first, then by symbol) and every configured symbol left out, with why. */
+export function selectUniverse(input: UniverseInput): UniverseResult {
+  const { universe } = input;
+  const { neverTrade, clusterOf, tierSymbols } = planFor(universe);
+  const productBySymbol = productsBySymbol(input.products);
 
   const assets: UniverseAsset[] = [];
   const excluded: UniverseResult['excluded'] = [];
   const byTier: Record<TierName, string[]> = { tier_1: [], tier_2: [], tier_3: [] };
-  const seen = new Set<string>();
 
   for (const tier of TIER_ORDER) {
-    // A symbol listed in two tiers belongs to the first (higher) one.
-    const symbols = [...new Set(universe.tiers[tier].symbols)].filter((s) => !seen.has(s)).sort();
-    for (const symbol of symbols) {
-      seen.add(symbol);
+    for (const symbol of tierSymbols[tier]) {
       const product = productBySymbol.get(symbol);
       const failure = checkSymbol(symbol, tier, product, input, neverTrade);
       if (failure) {
@@ -114,7 +134,7 @@ export function selectUniverse(input: UniverseInput): UniverseResult {
         continue;
       }
       const cluster = clusterOf.get(symbol);
-      assets.push({ symbol, tier, ...(cluster !== undefined ? { cluster } : {}), product: product! });
+      assets.push(cluster !== undefined ? { symbol, tier, cluster, product: product! } : { symbol, tier, product: product! });
       byTier[tier].push(symbol);
     }
   }

@@ -3,6 +3,7 @@ import type { Policy } from '../../config/schema/policy.ts';
 import type { Strategies } from '../../config/schema/strategies.ts';
 import type { Product } from '../../exchange/types.ts';
 import type { Denial } from '../denials.ts';
+import { productsBySymbol } from '../productIndex.ts';
 import type { MarketSnapshot, PortfolioView, Position, Proposal, TradingState } from '../types.ts';
 
 /** One strategy's share of the book, as configured in strategies.yaml. */
@@ -50,7 +51,7 @@ export function makeContext(input: {
     portfolio: input.portfolio,
     now: input.snapshot.now,
     equityUsd: input.portfolio.equityUsd,
-    products: new Map(input.snapshot.products.map((p) => [p.symbol, p])),
+    products: productsBySymbol(input.snapshot.products),
     held: new Set(input.portfolio.positions.map((p) => p.symbol)),
     killSwitch: input.killSwitch,
     tradingState: input.tradingState,

@@ -5,6 +5,7 @@
 import type { Policy } from '../../config/schema/policy.ts';
 import type { Product, Side } from '../../exchange/types.ts';
 import { deny, renderDenial, type Denial } from '../denials.ts';
+import { productsBySymbol } from '../productIndex.ts';
 import type { MarketSnapshot, PlannedOrder } from '../types.ts';
 import { MINUTE_MS } from './context.ts';
 import { tradabilityDenial, type OrderKind } from './tradable.ts';
@@ -106,7 +107,7 @@ export function checkOrders(input: CheckOrdersInput): CheckOrdersResult {
   const rejected: CheckOrdersResult['rejected'] = [];
   const ctx: PretradeContext = {
     policy: input.policy,
-    products: new Map(input.snapshot.products.map((p) => [p.symbol, p])),
+    products: productsBySymbol(input.snapshot.products),
     recentOrders: input.recentOrders,
     now: input.now,
     accepted,
