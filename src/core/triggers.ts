@@ -97,7 +97,7 @@ export function firstBadCandle(candles: readonly Candle[], from = 0): number {
   return -1;
 }
 
-/** Why a symbol's candles cannot be used at all (missing, bad, stale), or undefined. Length is checked later. */
+/** Why a symbol's candles cannot be used at all (missing, bad, with holes, stale), or undefined. Length is checked later. */
 function dataProblem(series: Series | undefined, now: number, used: { h1: number; m15: number }): string | undefined {
   if (!series) return render('insufficient_data', { h1: 0, m15: 0 });
   const { h1, m15 } = series;
@@ -106,7 +106,25 @@ function dataProblem(series: Series | undefined, now: number, used: { h1: number
   if (bad >= 0) return render('bad_candle', { timeframe: 'h1', index: bad });
   bad = firstBadCandle(m15, Math.max(0, m15.length - used.m15));
   if (bad >= 0) return render('bad_candle', { timeframe: 'm15', index: bad });
-  return staleness(h1, 'h1', HOUR_MS, now) ?? staleness(m15, 'm15', QUARTER_MS, now);
+  return (
+    gap(h1, 'h1', HOUR_MS, h1.length - used.h1) ??
+    gap(m15, 'm15', QUARTER_MS, m15.length - used.m15) ??
+    staleness(h1, 'h1', HOUR_MS, now) ??
+    staleness(m15, 'm15', QUARTER_MS, now)
+  );
+}
+
+/**
+ * Missing bars among the used ones: "the change over 4 bars" would then span more than 60 minutes,
+ * and a breakout level more than its lookback. Liquid products (the universe's volume floors) trade
+ * in every bar, so a hole means the feed lost data.
+ */
+function gap(bars: readonly Candle[], tf: 'h1' | 'm15', barMs: number, from: number): string | undefined {
+  for (let i = Math.max(1, from + 1); i < bars.length; i++) {
+    const step = bars[i]!.ts - bars[i - 1]!.ts;
+    if (step > barMs) return render('candle_gap', { timeframe: tf, index: i, missing_bars: Math.round(step / barMs) - 1 });
+  }
+  return undefined;
 }
 
 const HOUR_MS = TIMEFRAME_MS['1h'];

@@ -277,6 +277,22 @@ describe('skipped symbols', () => {
     old[0] = { ...old[0]!, low: 0 }; // only the last 5 15m bars are read
     expect(scan({ 'Y-USD': series({ m15: old }) }).skipped).toEqual([]);
   });
+  it('two hourly bars missing among the used ones, or one 15m bar, then candle_gap naming where and how many', () => {
+    const h1 = bars(flat(31), H);
+    h1.splice(20, 2); // 29 bars left; the one now at index 20 follows a 3-hour step
+    const m15 = bars(flat(9), Q);
+    m15.splice(6, 1);
+    const r = scan({ 'X-USD': series({ h1 }), 'Y-USD': series({ m15 }) });
+    expect(r.skipped).toEqual([
+      { symbol: 'X-USD', reason: 'candle_gap: timeframe=h1, index=20, missing_bars=2' },
+      { symbol: 'Y-USD', reason: 'candle_gap: timeframe=m15, index=6, missing_bars=1' },
+    ]);
+  });
+  it('a hole before the bars the triggers read then ignored', () => {
+    const m15 = bars(flat(9), Q);
+    m15.splice(1, 1); // between bars 0 and 1 of 8: only the last 5 are read
+    expect(scan({ 'Y-USD': series({ m15 }) }).skipped).toEqual([]);
+  });
   it('last 1h bar closed 3h ago then stale; closed 2h ago then still used', () => {
     expect(scan({ 'X-USD': series({ h1: bars(flat(30), H, { shiftMs: -3 * H }) }) }).skipped[0]!.reason).toBe(
       'stale_candles: timeframe=h1, age_minutes=180',

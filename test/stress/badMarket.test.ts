@@ -113,15 +113,14 @@ describe('bad market data under the real loop (PAPER, virtual clock)', () => {
   });
 
   it('candles with NaN, zero, negative, out-of-order, duplicate, missing or stale bars, or a gap, then no trigger or entry from a broken series', async () => {
-    const broken = CANDLE_FAULTS.filter((f) => f !== 'spike' && f !== 'gap');
-    const { runs, report } = await runFaulty({ productFaults: [], productRate: 0, candleFaults: [...broken, 'gap'], candleRate: 0.3, throwRate: 0 }, 400);
+    const broken = CANDLE_FAULTS.filter((f) => f !== 'spike');
+    const { runs, report } = await runFaulty({ productFaults: [], productRate: 0, candleFaults: broken, candleRate: 0.3, throwRate: 0 }, 400);
 
     expect(noExceptions(runs)).toEqual([]);
     expect(runs.filter((r) => r.rec.status === 'EXECUTED').length).toBeGreaterThan(0);
     let hits = 0;
     for (const { rec, faults } of runs) {
-      // A gap leaves a well-formed series (times still increase): only the broken ones are skipped.
-      const bad = [...faults.candles].filter(([, f]) => f !== 'gap').map(([s]) => s);
+      const bad = [...faults.candles.keys()];
       hits += bad.length;
       expect({ cycle: rec.cycle, used: usedBad(rec, bad, true) }).toEqual({ cycle: rec.cycle, used: [] });
     }
@@ -153,7 +152,7 @@ describe('bad market data under the real loop (PAPER, virtual clock)', () => {
   });
 
   it('a product excluded for a bad price or skipped for broken candles then the cycle record says which and why', async () => {
-    const { runs, universe } = await runFaulty({ productFaults: ['nan', 'negative'], productRate: 0.2, candleFaults: ['nan', 'out_of_order'], candleRate: 0.2, throwRate: 0 }, 30);
+    const { runs, universe } = await runFaulty({ productFaults: ['nan', 'negative'], productRate: 0.2, candleFaults: ['nan', 'out_of_order', 'gap'], candleRate: 0.2, throwRate: 0 }, 30);
     // An operator reads the audit log, not the stages: each spoilt symbol is named with its reason.
     // A symbol the universe had already left out for an earlier hard reason (e.g. not_online) keeps that reason.
     const EARLIER = ['never_trade', 'not_online', 'temporary_ban'];
@@ -170,7 +169,7 @@ describe('bad market data under the real loop (PAPER, virtual clock)', () => {
       for (const [symbol] of faults.candles) {
         // Candles are fetched for eligible and held symbols; only eligible ones reach the trigger scan.
         if (excluded.has(symbol)) continue;
-        expect(skipped.get(symbol) ?? 'not recorded', `cycle ${rec.cycle}: ${symbol}`).toMatch(/^bad_candle: timeframe=(h1|m15), index=\d+$/);
+        expect(skipped.get(symbol) ?? 'not recorded', `cycle ${rec.cycle}: ${symbol}`).toMatch(/^(bad_candle: timeframe=(h1|m15), index=\d+|candle_gap: timeframe=(h1|m15), index=\d+, missing_bars=\d+)$/);
         named++;
       }
     }
