@@ -1,6 +1,6 @@
 /**
  * LIVE: real orders through an OrderVenue, write-ahead. For each order: the intent is stored and
- * audited, then sent once, then the outcome is stored and audited. An order whose fate is unknown
+ * audited, then sent once, then the outcome is audited and booked, and settled in the journal last. An order whose fate is unknown
  * (timeout, network) is resolved later by its client order id — never resent under a new id — and no
  * new entry is sent while any order is unresolved. Also: resolveUnknown and reconcile.
  */
@@ -133,10 +133,13 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
       const auditError = recordOutcome({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price, cycle, status: 'rejected', orderId: null, filledQty: 0, avgFillPrice: 0, feeUsd: 0, error: message });
       return outcome(o, { status: 'rejected', error: auditError ? `${message}; ${auditError}` : message });
     }
-    // (4) the outcome, stored and audited.
-    journal.updateIntent(o.clientOrderId, { status: intentStatus(info.status), ts: now, exchangeOrderId: info.exchangeOrderId, error: null });
+    // (4) the outcome: audited, booked, and only then settled in the journal. A crash before the
+    // journal update leaves the intent 'sent', so the next start looks it up again (booking is
+    // idempotent; at worst a second order_outcome, resolved_by lookup); settled first, a crash
+    // would have left an outcome never recorded or a fill never booked.
     const auditError = recordOutcome({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price, cycle, status: info.status, orderId: info.exchangeOrderId, filledQty: info.filledQty, avgFillPrice: info.avgFillPrice, feeUsd: info.feeUsd, error: null });
     opts.onOrderState?.({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, status: info.status, exchangeOrderId: info.exchangeOrderId, filledQty: info.filledQty, avgFillPrice: info.avgFillPrice, feeUsd: info.feeUsd });
+    journal.updateIntent(o.clientOrderId, { status: intentStatus(info.status), ts: now, exchangeOrderId: info.exchangeOrderId, error: null });
     return outcome(o, {
       status: outcomeStatus(info.status),
       orderId: info.exchangeOrderId,
@@ -281,9 +284,10 @@ export async function resolveUnknown(
     const base = { clientOrderId: i.clientOrderId, symbol: i.symbol, side: i.side, quantity: i.quantity, price: i.price, cycle: i.cycle };
     if (found) {
       const status = intentStatus(found.status);
-      journal.updateIntent(i.clientOrderId, { status, ts: opts.now, exchangeOrderId: found.exchangeOrderId, error: null });
+      // Same order as sendOne: audit, book, then settle the journal (a crash in between repeats the lookup).
       safe(audit, outcomeRecord({ ...base, status: found.status, orderId: found.exchangeOrderId, filledQty: found.filledQty, avgFillPrice: found.avgFillPrice, feeUsd: found.feeUsd, error: null, resolvedBy: 'lookup' }, i.configHash));
       opts.onOrderState?.({ clientOrderId: i.clientOrderId, symbol: i.symbol, side: i.side, status: found.status, exchangeOrderId: found.exchangeOrderId, filledQty: found.filledQty, avgFillPrice: found.avgFillPrice, feeUsd: found.feeUsd });
+      journal.updateIntent(i.clientOrderId, { status, ts: opts.now, exchangeOrderId: found.exchangeOrderId, error: null });
       report.resolved.push({ clientOrderId: i.clientOrderId, status, exchangeOrderId: found.exchangeOrderId });
     } else if (opts.now - i.createdAt >= opts.graceMs) {
       const error = 'not_found_on_venue';

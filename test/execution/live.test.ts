@@ -229,6 +229,23 @@ describe('LIVE executor: unknown orders', () => {
     expect(events(records, 'k-3')).toEqual(['order_intent', 'order_outcome']);
     expect(fake.ordersByClientId('k-3')).toHaveLength(1);
   });
+
+  it('killed after the venue filled it, before the fill was booked, then restart: the intent is still unresolved, looked up and booked once', async () => {
+    const { ex, products, journal, records, audit, clock, restart } = await setup();
+    // The process dies inside the booking step: nothing after it in sendOne runs.
+    const died = new Error('SIGKILL while booking');
+    const exec = createLiveExecutor({ venue: ex, journal, audit, configHash: HASH, cycle: 4, onOrderState: () => { throw died; } });
+    await expect(exec.execute([order('f-1', { limitPrice: 50_100, notionalUsd: 501 })], ctx(products, clock.now()))).rejects.toBe(died);
+    expect(journal.get('f-1')?.status).toBe('sent');
+
+    const booked: { id: string; qty: number }[] = [];
+    const report = await resolveUnknown(restart(), journal, audit, { now: clock.now() + 1000, graceMs: 300_000, onOrderState: (st) => void booked.push({ id: st.clientOrderId, qty: st.filledQty }) });
+    expect(report.resolved.map((r) => [r.clientOrderId, r.status])).toEqual([['f-1', 'filled']]);
+    expect(booked).toEqual([{ id: 'f-1', qty: 0.01 }]);
+    expect(journal.get('f-1')?.status).toBe('filled');
+    // The outcome was recorded before the crash and once more by the lookup.
+    expect(events(records, 'f-1')).toEqual(['order_intent', 'order_outcome', 'order_outcome']);
+  });
 });
 
 describe('reconcile', () => {

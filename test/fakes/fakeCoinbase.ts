@@ -78,6 +78,8 @@ export interface FakeState {
   fills: FakeFill[];
   balances: Map<string, number>; // currency -> available
   requests: { method: string; path: string; query: string }[];
+  /** client_order_id of every order-create request read, in arrival order, booked or not (a resend shows twice). */
+  submitted: string[];
 }
 
 /** Options for startFakeCoinbase. */
@@ -90,6 +92,10 @@ export interface FakeCoinbaseOptions {
   verifyKeyPem?: string;
   takerFee?: number; // default 0.006
   makerFee?: number; // default 0.004
+  /** Told of each newly booked order (after its immediate fill, before the answer is sent): crash tests time kills by it. */
+  onOrderBooked?: (o: FakeOrder) => void;
+  /** Told when an answer has been handed to the socket (method and path of its request): crash tests time kills by it. */
+  onAnswered?: (method: string, path: string) => void;
 }
 
 /** A running fake. */
@@ -145,6 +151,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     fills: [],
     balances: new Map(Object.entries(opts.balances ?? { USD: 10_000, BTC: 0.5, ETH: 2 })),
     requests: [],
+    submitted: [],
   };
   let faults: (Fault & { left: number })[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -442,6 +449,8 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     }
     if (method === 'POST' && path === `${P}/orders`) {
       const body = await readBody(req);
+      state.submitted.push(String(body.client_order_id ?? ''));
+      const known = state.orders.length;
       const placed = place(body);
       if ('error' in placed) {
         return send(res, 200, {
@@ -455,6 +464,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       const o = placed.order;
       const partial = takeFault(method, path, ['partial_fill']);
       if (o.status === 'OPEN' && o.filled_size === 0) execute(o, partial ? (partial.fraction ?? 0.5) : 1);
+      if (state.orders.length > known) opts.onOrderBooked?.(o);
       const answer = { success: true, failure_reason: 'UNKNOWN_FAILURE_REASON', order_id: o.order_id, success_response: { order_id: o.order_id, product_id: o.product_id, side: o.side, client_order_id: o.client_order_id }, order_configuration: renderOrder(o).order_configuration };
       const slow = takeFault(method, path, ['timeout_after_accept']);
       if (slow) await wait(slow.ms ?? 5_000); // accepted and booked; the answer comes too late
@@ -504,6 +514,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
   }
 
   const server = createServer((req, res) => {
+    if (opts.onAnswered) res.once('finish', () => opts.onAnswered?.(req.method ?? 'GET', new URL(req.url ?? '/', 'http://fake').pathname));
     handle(req, res).catch(() => send(res, 500, { error: 'INTERNAL', message: 'fake failed' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
