@@ -264,7 +264,7 @@ export interface ResolveReport {
 /**
  * Looks up every pending/sent/unknown intent on the venue by its client order id. Found: its real
  * status is recorded (journal + one order_outcome record). Not found after `graceMs` since the intent
- * was created: rejected (it never reached the venue; it is never resent). Otherwise it stays unresolved.
+ * was created, or not found and never sent (still 'pending'): rejected (it is never resent). Otherwise it stays unresolved.
  */
 export async function resolveUnknown(
   venue: Pick<OrderVenue, 'fetchOrder'>,
@@ -289,8 +289,10 @@ export async function resolveUnknown(
       opts.onOrderState?.({ clientOrderId: i.clientOrderId, symbol: i.symbol, side: i.side, status: found.status, exchangeOrderId: found.exchangeOrderId, filledQty: found.filledQty, avgFillPrice: found.avgFillPrice, feeUsd: found.feeUsd });
       journal.updateIntent(i.clientOrderId, { status, ts: opts.now, exchangeOrderId: found.exchangeOrderId, error: null });
       report.resolved.push({ clientOrderId: i.clientOrderId, status, exchangeOrderId: found.exchangeOrderId });
-    } else if (opts.now - i.createdAt >= opts.graceMs) {
-      const error = 'not_found_on_venue';
+    } else if (i.status === 'pending' || opts.now - i.createdAt >= opts.graceMs) {
+      // 'pending' is written before the intent's audit record and left for 'sent' before the send, with
+      // no await in between: a pending intent is one a crash stopped before it was sent. No grace needed.
+      const error = i.status === 'pending' ? 'never_sent' : 'not_found_on_venue';
       journal.updateIntent(i.clientOrderId, { status: 'rejected', ts: opts.now, error });
       safe(audit, outcomeRecord({ ...base, status: 'rejected', orderId: null, filledQty: 0, avgFillPrice: 0, feeUsd: 0, error, resolvedBy: 'lookup' }, i.configHash));
       report.rejected.push(i.clientOrderId);

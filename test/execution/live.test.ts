@@ -203,15 +203,16 @@ describe('LIVE executor: unknown orders', () => {
     expect(fake.state.orders).toHaveLength(0);
   });
 
-  it('killed between intent and submit then restart: the intent is rejected after the grace period and nothing reaches the venue', async () => {
+  it('killed between intent and submit then restart: the never-sent intent is rejected at once, without the grace period, and nothing reaches the venue', async () => {
     const { products, journal, records, audit, clock, fake, restart } = await setup();
     // What the dead process left: an audited intent, status pending, never sent.
     journal.recordIntent({ clientOrderId: 'k-1', symbol: 'BTC-USD', side: 'buy', quantity: 0.01, price: 49_000, configHash: HASH, cycle: 20, ts: clock.now() });
     audit({ event: 'order_intent', client_order_id: 'k-1', config_hash: HASH, cycle: 20 });
-    clock.advance(600_000);
+    clock.advance(2_000);
     const ex = restart();
     expect(hasUnresolved(journal)).toBe(true);
-    expect(await resolveUnknown(ex, journal, audit, { now: clock.now(), graceMs: 300_000 })).toMatchObject({ rejected: ['k-1'] });
+    expect(await resolveUnknown(ex, journal, audit, { now: clock.now(), graceMs: 300_000 })).toMatchObject({ rejected: ['k-1'], stillUnknown: [] });
+    expect(journal.get('k-1')).toMatchObject({ status: 'rejected', error: 'never_sent' });
     const exec = createLiveExecutor({ venue: ex, journal, audit, configHash: HASH, cycle: 21 });
     const [out] = await exec.execute([order('k-2')], ctx(products, clock.now()));
     expect(out!.status).toBe('open');
