@@ -35,11 +35,14 @@ export function decimalsOf(inc: number): number {
 }
 
 // x / inc is a whole number "in intent" more often than in floats (0.3 / 0.1 = 2.9999999999999996);
-// snap values within a relative 1e-9 of an integer before flooring, so no increment is lost to dust.
+// snap values that close to an integer before flooring, so no increment is lost to dust. "Close" is
+// a billionth of a step, or a relative 1e-12 (thousands of float epsilons) for billions of steps: a
+// looser relative 1e-9 snapped a holding of 4,999,999.99999 up to 5,000,000, an exit the exchange
+// refuses for want of funds, every cycle.
 function steps(x: number, inc: number): number {
   const r = x / inc;
   const n = Math.round(r);
-  return Math.abs(r - n) <= 1e-9 * Math.max(1, Math.abs(r)) ? n : r;
+  return Math.abs(r - n) <= Math.max(1e-9, 1e-12 * Math.abs(r)) ? n : r;
 }
 
 const onGrid = (n: number, inc: number): number => Number((n * inc).toFixed(decimalsOf(inc)));

@@ -103,6 +103,11 @@ describe('increment rounding', () => {
     expect(ceilToIncrement(0.0000123301, 1e-8)).toBe(0.00001234);
   });
 
+  it('a holding a hundred-thousandth of a step short of 5,000,000 whole units then 4,999,999: never more than is held', () => {
+    expect(floorToIncrement(4_999_999.99999, 1)).toBe(4_999_999);
+    expect(floorToIncrement(49_999.9999999, 0.01)).toBe(49_999.99);
+  });
+
   it('missing increment then the value unchanged rather than a division by zero', () => {
     expect(floorToIncrement(1.2345, 0)).toBe(1.2345);
   });

@@ -252,7 +252,9 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
   function execute(o: FakeOrder, fraction: number): void {
     const p = state.products.get(o.product_id);
     if (!p || !crosses(o, p)) return;
-    const size = round(o.base_size * fraction);
+    // Like Coinbase, a partial fill is a whole number of base increments.
+    const inc = Number(p.base_increment);
+    const size = round(Math.floor(round((o.base_size * fraction) / inc)) * inc);
     if (size > 0) fill(o, size, o.side === 'BUY' ? p.ask : p.bid, 'TAKER');
     // Market orders are IOC: whatever did not fill is gone.
     if (o.order_type === 'MARKET' && o.status === 'OPEN') o.status = o.filled_size > 0 ? 'FILLED' : 'CANCELLED';
