@@ -7,7 +7,8 @@
  *     N-cycle PAPER soak (scripts/stress/soak.ts, own process, --expose-gc), and the RSS peak of the
  *     second half against the first (RSS swings by ±100 MB here with the heap flat, so one end point
  *     against another is noise). Target: growth <= 10 MB, no new fds.
- * Run alone: `npx tsx scripts/bench-stress.ts [soakCycles]`; scripts/bench.ts calls benchStress().
+ * Run alone: `npx tsx scripts/bench-stress.ts [soakCycles]`, or `--startup [runs]` for the startup figure
+ * only (seconds, not minutes); scripts/bench.ts calls benchStress().
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -69,17 +70,20 @@ function soakFigures(cycles: number): { rssGrowthMb: number; rssPeakTrendMb: num
   }
 }
 
-/** The stress figures; `soakCycles` defaults to the issue's 200,000 (about 7 minutes on the dev VM). */
-export async function benchStress(opts: { soakCycles?: number; startRuns?: number } = {}): Promise<BenchRow[]> {
-  const runs = opts.startRuns ?? 3;
+/** Median ms to the first audit record and of a bare tsx start, over `runs` fresh starts each. */
+export async function startupFigures(runs = 3): Promise<{ startMs: number; bareMs: number; starts: number[] }> {
   const starts: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
     bare.push(bareStartMs());
     starts.push(await firstRecordMs());
   }
-  const start = median(starts);
-  const base = median(bare);
+  return { startMs: median(starts), bareMs: median(bare), starts };
+}
+
+/** The stress figures; `soakCycles` defaults to the issue's 200,000 (about 7 minutes on the dev VM). */
+export async function benchStress(opts: { soakCycles?: number; startRuns?: number } = {}): Promise<BenchRow[]> {
+  const { startMs: start, bareMs: base } = await startupFigures(opts.startRuns ?? 3);
   const cycles = opts.soakCycles ?? 200_000;
   const soak = soakFigures(cycles);
   // Growth is what a leak shows; memory handed back (a negative figure) is not a miss.
@@ -94,7 +98,10 @@ export async function benchStress(opts: { soakCycles?: number; startRuns?: numbe
   ];
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv[2] === '--startup') {
+  const f = await startupFigures(process.argv[3] ? Number(process.argv[3]) : 5);
+  console.table([{ 'startup to first audit record (median ms)': Math.round(f.startMs), 'bare tsx start (median ms)': Math.round(f.bareMs), ratio: round(f.startMs / f.bareMs), 'all starts (ms)': f.starts.map((x) => Math.round(x)).join(' ') }]);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = await benchStress({ soakCycles: process.argv[2] ? Number(process.argv[2]) : undefined });
   console.table(rows);
 }

@@ -10,7 +10,7 @@ import { equityChartSvg, chartFile } from '../backtest/chart.ts';
 import { comparison, renderComparison } from '../backtest/compare.ts';
 import { terminalProgress } from '../backtest/progress.ts';
 import { renderReport } from '../backtest/report.ts';
-// The runner pulls in the loop (and ccxt): loaded when `backtest` runs, so other commands start fast.
+// The runner pulls in the loop (sqlite, prom-client): loaded when `backtest` runs, so other commands start fast.
 import type { BacktestRun } from '../backtest/runner.ts';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../errors.ts';

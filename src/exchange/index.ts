@@ -1,9 +1,11 @@
-import ccxt from 'ccxt';
+// ccxt and its adapter are imported only when app.yaml names a real exchange (createCcxtMarket):
+// importing ccxt takes ~0.9 s, which a sim run never needs.
 import type { App, RunMode } from '../config/schema/app.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../runner/clock.ts';
-import { createCcxtExchange } from './ccxt/adapter.ts';
+import type { CcxtExchange } from './ccxt/adapter.ts';
+import { deferredExchange } from './ccxt/deferred.ts';
 import { createSimExchange } from './sim/index.ts';
 import type { MarketData } from './types.ts';
 
@@ -40,21 +42,42 @@ export function universeSymbols(tiers: Readonly<Record<string, { symbols: readon
   return [...new Set(Object.values(tiers).flatMap((t) => t.symbols))].sort();
 }
 
-/**
- * The market app.yaml names: the embedded `sim`, or a real exchange through ccxt. Credentials are
- * handed to the adapter in LIVE only: DRY_RUN and PAPER read public data with an adapter that could
- * not authenticate an order even by mistake.
- */
-export function createMarket(opts: {
+/** What a market is built from: app.yaml, the run mode, and the loop's clock, environment and logger. */
+export interface MarketOptions {
   app: App;
   mode: RunMode;
   clock: Clock;
   env: NodeJS.ProcessEnv;
   logger: Logger;
   bookSymbols: readonly string[];
-}): MarketData {
+}
+
+/**
+ * The market app.yaml names: the embedded `sim`, or a real exchange through ccxt. A real exchange's
+ * adapter is built on first use (see ccxt/deferred.ts); call `marketReady` before anything is opened so
+ * that an unknown exchange id stops startup (exit 2) instead of failing the first cycle.
+ */
+export function createMarket(opts: MarketOptions): MarketData {
   const { app, clock } = opts;
   if (app.exchange.name === 'sim') return createSimExchange({ seed: app.exchange.sim.seed, clock });
+  // Checked now, as before: it needs no ccxt, and a bad override must never reach the adapter.
+  urlOverrideFrom(opts.env);
+  return deferredExchange(app.exchange.name, () => createCcxtMarket(opts));
+}
+
+/** Resolves once `market` can be used: builds a deferred ccxt adapter (ConfigError for an unknown exchange id); at once otherwise. */
+export async function marketReady(market: MarketData): Promise<void> {
+  await (market as { ready?: () => Promise<unknown> }).ready?.();
+}
+
+/**
+ * The ccxt adapter for the real exchange app.yaml names, importing ccxt now. Credentials are handed to
+ * the adapter in LIVE only: DRY_RUN and PAPER read public data with an adapter that could not
+ * authenticate an order even by mistake.
+ */
+export async function createCcxtMarket(opts: MarketOptions): Promise<CcxtExchange> {
+  const { app, clock } = opts;
+  const [{ default: ccxt }, { createCcxtExchange }] = await Promise.all([import('ccxt'), import('./ccxt/adapter.ts')]);
   if (!ccxt.exchanges.includes(app.exchange.name)) {
     throw new ConfigError([{ kind: 'invalid_value', file: 'app.yaml', path: 'exchange.name', expected: 'sim or a ccxt exchange id such as coinbase', got: JSON.stringify(app.exchange.name) }]);
   }

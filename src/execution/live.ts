@@ -6,7 +6,7 @@
  */
 import { outcomeOf } from './outcome.ts';
 import type { OrderOutcome, PlannedOrder } from '../core/types.ts';
-import { ExchangeError } from '../exchange/ccxt/errors.ts';
+import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import type { OrderInfo, OrderRequest, OrderStatus, OrderVenue, Product } from '../exchange/types.ts';
 import type { IntentInput, IntentRow, IntentStatus, IntentUpdate } from '../state/types.ts';
 import type { ExecutionContext, Executor } from './types.ts';

@@ -13,8 +13,8 @@ import { assessRisk, checkOrders } from '../core/risk.ts';
 import { planOrders } from '../core/orders.ts';
 import type { MarketSnapshot, OrderOutcome, PlannedOrder, PortfolioView, TradingState } from '../core/types.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
-import { createMarket, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
-import { ExchangeError } from '../exchange/ccxt/errors.ts';
+import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
+import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import type { AuditSink } from '../execution/live.ts';
 import type { Executor } from '../execution/types.ts';
 import { createExecutor } from '../execution/index.ts';
@@ -137,6 +137,8 @@ export class TradingLoop {
   /** Takes the instance lock, opens state and the audit log, snapshots the config, writes `startup`. */
   async start(): Promise<void> {
     const app = this.config.app;
+    // A real exchange's adapter (and ccxt) loads here, before anything is opened: an unknown exchange id stops startup.
+    await marketReady(this.market);
     this.lock = InstanceLock.acquire(this.dataDir);
     try {
       const before = previousRun(this.auditFile, this.logDir);

@@ -7,7 +7,7 @@
  */
 import type { LoadedConfig } from '../config/load.ts';
 import type { TierName } from '../core/types.ts';
-import { ExchangeError } from '../exchange/ccxt/errors.ts';
+import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import type { VenueFill } from '../exchange/ccxt/adapter.ts';
 import type { OrderInfo, OrderVenue } from '../exchange/types.ts';
 import { intentStatus, reconcile, resolveUnknown, UNRESOLVED_STATUSES, type AuditSink, type OrderState, type ReconcileDifference, type ResolveReport } from '../execution/live.ts';

@@ -14,7 +14,7 @@ const COUNT = 1000;
 /** Hang guard only (the target is 2 s; the figure is printed, not asserted). */
 const HANG_MS = 10_000;
 
-const KINDS = [...new Set<MutationKind>([...MUTATIONS, 'fifo'])];
+const KINDS = [...new Set<MutationKind>([...MUTATIONS, 'fifo', 'long_file_name'])];
 
 describe('bad configuration fuzz, 1,000 cases from seed 1, through loadConfig', () => {
   let results: CaseResult[] = [];

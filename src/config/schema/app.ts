@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, int, num, oneOf, text } from './fields.ts';
+import { bool, int, num, oneOf, path, text } from './fields.ts';
 
 export const MODES = ['DRY_RUN', 'PAPER', 'LIVE'] as const;
 
@@ -25,8 +25,8 @@ export const appSchema = z.strictObject({
   }),
   logging: z.strictObject({
     level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
-    dir: text(),
-    audit_file: text(),
+    dir: path(),
+    audit_file: path(),
     audit_fsync: oneOf(['always', 'batch']),
     rotation: z.strictObject({
       mode: oneOf(['off', 'daily', 'size']),
@@ -34,7 +34,7 @@ export const appSchema = z.strictObject({
       compress: bool(),
     }),
   }),
-  state: z.strictObject({ dir: text() }),
+  state: z.strictObject({ dir: path() }),
   monitoring: z.strictObject({
     enabled: bool(),
     bind: text(),

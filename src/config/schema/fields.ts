@@ -20,6 +20,23 @@ export const bool = () => z.boolean().describe('true or false');
 /** A non-empty string. */
 export const text = () => z.string().min(1).describe('a non-empty string');
 
+/** Longest file name and path the file system takes (Linux NAME_MAX, PATH_MAX), in bytes. */
+const NAME_MAX = 255;
+const PATH_MAX = 4096;
+const bytes = (v: string) => Buffer.byteLength(v, 'utf8');
+
+/**
+ * A file or directory path the file system takes. Any non-empty string would load, and a name the
+ * file system refuses (a 1 MB audit_file, found by the config fuzz) then failed the daemon's start
+ * with exit 1 and the whole name in the message.
+ */
+export const path = () =>
+  z
+    .string()
+    .min(1)
+    .refine((v) => !v.includes('\0') && bytes(v) <= PATH_MAX && v.split('/').every((part) => bytes(part) <= NAME_MAX))
+    .describe(`a path (names of at most ${NAME_MAX} bytes, ${PATH_MAX} in all, no NUL)`);
+
 /** A product id such as BTC-USD. */
 export const symbol = () =>
   z

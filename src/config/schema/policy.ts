@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, int, num, oneOf, pct, text } from './fields.ts';
+import { bool, int, num, oneOf, path, pct } from './fields.ts';
 
 /** policy.yaml: risk caps, exits, sizing, liquidity, market data checks, execution, pre-trade controls, governance. */
 export const policySchema = z.strictObject({
@@ -55,7 +55,7 @@ export const policySchema = z.strictObject({
   }),
   governance: z.strictObject({
     live_trading_enabled: bool(),
-    kill_switch_file: text(),
+    kill_switch_file: path(),
     exits_when_halted: bool(),
   }),
 });

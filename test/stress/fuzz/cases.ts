@@ -49,7 +49,8 @@ type Base = Readonly<Record<FileName, string>>;
  * Every mutation; case i uses MUTATIONS[i % length], so every kind appears in any run of >= 40 cases.
  * Two kinds are rare because, while they hang, each costs the whole hang guard: a named pipe in place
  * of a file (case 997 of every 1000) and an alias bomb big enough to hang (10^9, case 13 of every 1000;
- * the other bombs are 10^3 to 10^6).
+ * the other bombs are 10^3 to 10^6). One kind is a regression case at a fixed index: a file name
+ * the file system refuses (case 311 of every 1000; it loaded, then the daemon's start failed, exit 1).
  */
 export const MUTATIONS = [
   'delete_key',
@@ -93,7 +94,7 @@ export const MUTATIONS = [
   'nan',
   'huge_number',
 ] as const;
-export type MutationKind = (typeof MUTATIONS)[number] | 'fifo';
+export type MutationKind = (typeof MUTATIONS)[number] | 'fifo' | 'long_file_name';
 
 /** Reads the five base files once. */
 export function loadBase(dir = BASE_CONFIG_DIR): Base {
@@ -151,8 +152,8 @@ const bytes = (s: string | Buffer): FuzzFile => ({ kind: 'bytes', bytes: Buffer.
 /** Case `i` of `seed`. Pure: the same arguments give the same case. */
 export function fuzzCase(seed: number, i: number, base: Base): FuzzCase {
   const rng = new Rng(hashSeed('config-fuzz', seed, i));
-  const kind: MutationKind = i % 1000 === 997 ? 'fifo' : MUTATIONS[i % MUTATIONS.length]!;
-  const file = pick(rng, FILES);
+  const kind: MutationKind = i % 1000 === 997 ? 'fifo' : i % 1000 === 311 ? 'long_file_name' : MUTATIONS[i % MUTATIONS.length]!;
+  const file = kind === 'long_file_name' ? 'app.yaml' : pick(rng, FILES);
   const text = base[file];
   const keys = keyLines(text);
   const leaves = keys.filter((k) => k.value !== '');
@@ -308,6 +309,12 @@ export function fuzzCase(seed: number, i: number, base: Base): FuzzCase {
       const k = pick(rng, leaves);
       const v = `"${'x'.repeat(int(rng, 10_000, 1_000_000))}"`;
       return made('either', `${k.key}: a ${v.length}-byte string`, bytes(setValue(text, k, v)));
+    }
+    case 'long_file_name': {
+      // Longer than NAME_MAX (255 bytes): the schema takes any string, the file system does not.
+      const k = pick(rng, leaves.filter((x) => x.path === 'logging.audit_file' || x.path === 'logging.dir' || x.path === 'state.dir'));
+      const v = `"${'x'.repeat(int(rng, 256, 1_000_000))}"`;
+      return made('error', `${k.key}: a ${v.length}-byte name`, bytes(setValue(text, k, v)));
     }
     case 'unclosed_flow': {
       const k = pick(rng, leaves);

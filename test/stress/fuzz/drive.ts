@@ -2,10 +2,11 @@
  * Drives the config fuzz. In-process (runFuzzInProcess): one child runs loadConfig over every
  * case; a case that takes longer than the hang guard gets the child killed and recorded as a hang,
  * and a new child goes on from the next case (loadConfig is synchronous: only a process boundary
- * can stop it). Through the CLI (runCaseCli): `config validate` on one case, as an operator would.
+ * can stop it). Through the CLI (runCaseCli): `config validate`, or `run --mode DRY_RUN --once`, on one
+ * case, as an operator would.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -92,25 +93,43 @@ function runChild(o: FuzzRunOptions, from: number, work: string, results: CaseRe
   });
 }
 
-/** What `config validate` did with one case. */
+/** The CLI path a case goes through: `config validate`, or a DRY_RUN daemon start (one cycle) that would trade if the config loaded. */
+export type CliCommand = 'validate' | 'run';
+
+/** What the CLI did with one case. */
 export interface CliCaseResult {
   result: CaseResult;
+  command: CliCommand;
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** `run` only: the daemon wrote anything under its log or state directory (the instance lock, the audit log, state). */
+  started?: boolean;
+  /** `run` only: the audit log holds a DRY_RUN cycle record. */
+  cycled?: boolean;
 }
 
-/** Materializes case `i` and runs `config validate --config-dir` on it in a real process. */
-export function runCaseCli(seed: number, i: number, opts: { hangMs: number }): Promise<CliCaseResult> {
+/** Materializes case `i` and runs it through the real CLI in a real process; ms is wall time from spawn to exit. */
+export function runCaseCli(seed: number, i: number, opts: { hangMs: number; command?: CliCommand }): Promise<CliCaseResult> {
+  const command = opts.command ?? 'validate';
   const base = loadBase();
   const c = fuzzCase(seed, i, base);
   const work = mkdtempSync(join(tmpdir(), '247t-fuzzcli-'));
   const dir = join(work, 'config');
+  const logs = join(work, 'logs');
+  const data = join(work, 'data');
   materialize(c, base, dir);
+  const args =
+    command === 'validate'
+      ? ['config', 'validate', '--config-dir', dir]
+      : ['run', '--mode', 'DRY_RUN', '--once', '--config-dir', dir, '--log-dir', logs, '--data-dir', data];
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--max-old-space-size=1024', '--import', 'tsx', CLI, 'config', 'validate', '--config-dir', dir], {
+    const child = spawn(process.execPath, ['--max-old-space-size=1024', '--import', 'tsx', CLI, ...args], {
       cwd: ROOT,
+      // No credentials, no test venue: the run sees what a fresh install sees.
+      env: { ...process.env, COINBASE_API_KEY: '', COINBASE_API_SECRET: '', TRADER_CCXT_URL_OVERRIDE: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -122,15 +141,19 @@ export function runCaseCli(seed: number, i: number, opts: { hangMs: number }): P
       hung = true;
       child.kill('SIGKILL');
     }, opts.hangMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      rmSync(work, { recursive: true, force: true });
+    child.on('close', (code, signal) => {
       const ms = performance.now() - t0;
+      clearTimeout(timer);
+      const started = command === 'run' ? existsSync(logs) || existsSync(data) : undefined;
+      // app.yaml names the audit file, and a case may have changed it: read every .jsonl the run wrote.
+      const audit = command === 'run' && existsSync(logs) ? readdirSync(logs).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(join(logs, f), 'utf8')).join('\n') : '';
+      const cycled = command === 'run' ? audit.split('\n').some((l) => l.includes('"event":"cycle"') && l.includes('"mode":"DRY_RUN"')) : undefined;
+      rmSync(work, { recursive: true, force: true });
       const err = stderr.replaceAll(dir, '<dir>');
       const outcome: CaseResult['outcome'] = hung ? 'hang' : code === 0 ? 'loaded' : code === 2 && err.startsWith('error: ') ? 'config_error' : 'crashed';
       const message = outcome === 'config_error' ? err.replace(/^error: /, '').replace(/\n$/, '') : err.trim().split('\n').slice(-3).join(' | ');
       // The CLI cannot compare values; a case that must load the same is judged by exit 0.
-      resolve({ result: { ...caseStub(c), outcome, ms, message, same: code === 0 ? true : undefined }, code, stdout, stderr: err });
+      resolve({ result: { ...caseStub(c), outcome, ms, message, same: code === 0 ? true : undefined }, command, code, signal, stdout, stderr: err, started, cycled });
     });
   });
 }
