@@ -5,7 +5,8 @@ import ccxt from 'ccxt';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCcxtExchange, type CcxtExchange, type CcxtExchangeOptions } from '../../src/exchange/ccxt/adapter.ts';
-import { ExchangeError, buildExchangeMessage, makeScrubber, toExchangeError } from '../../src/exchange/ccxt/errors.ts';
+import { makeScrubber, toExchangeError } from '../../src/exchange/ccxt/errors.ts';
+import { ExchangeError, buildExchangeMessage } from '../../src/exchange/ccxt/exchangeError.ts';
 import { VirtualClock } from '../../src/runner/clock.ts';
 import { defaultProducts, startFakeCoinbase, type FakeCoinbase, type FakeCoinbaseOptions } from '../fakes/fakeCoinbase.ts';
 

@@ -9,7 +9,8 @@ import { wallClock, type Clock } from '../../runner/clock.ts';
 import type { Balance, Candle, MarketData, OrderInfo, OrderRequest, OrderVenue, Product, Side, Timeframe } from '../types.ts';
 import { TIMEFRAME_MS } from '../types.ts';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerPolicy, type BreakerState } from './circuit.ts';
-import { ExchangeError, isHealthFailure, makeScrubber, toExchangeError, type Scrubber } from './errors.ts';
+import { isHealthFailure, makeScrubber, toExchangeError, type Scrubber } from './errors.ts';
+import { ExchangeError } from './exchangeError.ts';
 import {
   ccxtSymbol,
   isUsdSpot,

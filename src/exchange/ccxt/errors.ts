@@ -1,9 +1,6 @@
-/** ExchangeError: the one error type at the ccxt boundary, with the ccxt error as `cause` and a scrubbed message. */
+/** Turning ccxt errors into ExchangeError (exchangeError.ts): classification, scrubbing of credentials, retryable reads. */
 import ccxt from 'ccxt';
 import { ExchangeError, type ExchangeErrorKind } from './exchangeError.ts';
-
-// The class itself lives in a module without ccxt (see there); importers of this file keep working.
-export { ExchangeError, buildExchangeMessage, type ExchangeErrorFacts, type ExchangeErrorKind } from './exchangeError.ts';
 
 /** Removes credentials from a text; built once from the credentials by makeScrubber. */
 export interface Scrubber {

@@ -1,6 +1,7 @@
 /** Retries for reads: exponential backoff with full jitter, bounded attempts, and the venue's Retry-After when it gives one. */
 import type { Clock } from '../../runner/clock.ts';
-import { isRetryableRead, withAttempts, type ExchangeError } from './errors.ts';
+import { isRetryableRead, withAttempts } from './errors.ts';
+import type { ExchangeError } from './exchangeError.ts';
 
 /** How hard to retry a read. Writes are never passed through here. */
 export interface RetryPolicy {
