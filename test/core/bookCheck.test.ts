@@ -2,23 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { checkBooks, withoutRejected } from '../../src/core/bookCheck.ts';
 import type { MarketSnapshot, UniverseResult } from '../../src/core/types.ts';
 import type { Candle, Product } from '../../src/exchange/types.ts';
+import { testProduct } from '../helpers/product.ts';
 
 /** A product with a 1000 mid (999.9 / 1000.1). */
-const product = (symbol: string, o: Partial<Product> = {}): Product => ({
-  symbol,
-  base: symbol.split('-')[0]!,
-  quote: 'USD',
-  price: 1000,
-  bid: 999.9,
-  ask: 1000.1,
-  volume24hUsd: 1e9,
-  status: 'online',
-  baseIncrement: 0.0001,
-  priceIncrement: 0.01,
-  minBaseQty: 0.0001,
-  minNotionalUsd: 1,
-  ...o,
-});
+const product = (symbol: string, o: Partial<Product> = {}): Product => testProduct(symbol, { price: 1000, bid: 999.9, ask: 1000.1, ...o });
 const bar = (ts: number, close: number): Candle => ({ ts, open: close, high: close, low: close, close, volume: 1 });
 /** Two 15m bars and two 1h bars ending at the given closes. */
 const series = (m15Close: number, h1Close = m15Close) => ({ m15: [bar(0, 1000), bar(900_000, m15Close)], h1: [bar(0, 1000), bar(3_600_000, h1Close)] });

@@ -5,6 +5,7 @@ import { conviction, entryNotionalUsd, makeProposals, renderRejection } from '..
 import type { PortfolioView, Position, Trigger, TriggerType, UniverseAsset } from '../../src/core/types.ts';
 import type { Product } from '../../src/exchange/types.ts';
 import { testPolicy } from '../helpers/policy.ts';
+import { testProduct } from '../helpers/product.ts';
 
 const NOW = Date.UTC(2025, 10, 15, 12, 0, 0);
 const H = 3_600_000;
@@ -16,20 +17,7 @@ const strategies = (o: Partial<Strategies['strategies']['rules']> = {}): Strateg
   strategies: { rules: { enabled: true, risk_budget_pct: 12, max_positions: 6, min_conviction: 0.35, trigger_weights: WEIGHTS, ...o } },
 });
 
-const product = (symbol: string, bid = 100): Product => ({
-  symbol,
-  base: symbol.split('-')[0]!,
-  quote: 'USD',
-  price: bid,
-  bid,
-  ask: bid + 0.02,
-  volume24hUsd: 1e9,
-  status: 'online',
-  baseIncrement: 0.0001,
-  priceIncrement: 0.01,
-  minBaseQty: 0.0001,
-  minNotionalUsd: 1,
-});
+const product = (symbol: string, bid = 100): Product => testProduct(symbol, { price: bid, bid, ask: bid + 0.02 });
 
 const ASSETS: UniverseAsset[] = [
   { symbol: 'BTC-USD', tier: 'tier_1', cluster: 'store_of_value', product: product('BTC-USD') },

@@ -6,6 +6,7 @@ import type { Strategies } from '../../src/config/schema/strategies.ts';
 import { assessRisk, checkOrders, type RiskInput } from '../../src/core/risk.ts';
 import type { MarketSnapshot, PlannedOrder, PortfolioView, Position, Proposal } from '../../src/core/types.ts';
 import type { Product } from '../../src/exchange/types.ts';
+import { testProduct } from '../helpers/product.ts';
 
 // ---- fixtures: the shipped policy (equity 10,000: total 15% = 1,500, asset 5% = 500, cluster 10% = 1,000) ----
 
@@ -21,21 +22,7 @@ const NOW = Date.UTC(2025, 10, 12, 20, 0, 0); // Wednesday 20:00 UTC
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-const product = (symbol: string, over: Partial<Product> = {}): Product => ({
-  symbol,
-  base: symbol.split('-')[0]!,
-  quote: 'USD',
-  price: 100,
-  bid: 99.99,
-  ask: 100.01,
-  volume24hUsd: 1e9,
-  status: 'online',
-  baseIncrement: 0.0001,
-  priceIncrement: 0.01,
-  minBaseQty: 0.0001,
-  minNotionalUsd: 1,
-  ...over,
-});
+const product = testProduct;
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'XRP-USD', 'ADA-USD', 'AVAX-USD', 'DOGE-USD', 'LINK-USD', 'DOT-USD', 'LTC-USD', 'UNI-USD'];
 const snapshot = (products: Product[] = SYMBOLS.map((s) => product(s))): MarketSnapshot => ({ now: NOW, products, candles: {} });

@@ -3,6 +3,7 @@ import type { Signals } from '../../src/config/schema/signals.ts';
 import { classifyRegime, h1BarsNeeded, scanTriggers, strengthPastThreshold } from '../../src/core/triggers.ts';
 import type { MarketSnapshot, Trigger, UniverseAsset } from '../../src/core/types.ts';
 import type { Candle, Product } from '../../src/exchange/types.ts';
+import { testProduct } from '../helpers/product.ts';
 
 const NOW = Date.UTC(2025, 10, 15, 12, 0, 0);
 const H = 3_600_000;
@@ -59,20 +60,7 @@ const series = (o: { h1?: Candle[]; m15?: Candle[] } = {}): Series => ({
   m15: o.m15 ?? bars(flat(8), Q, { wick: 0.2 }),
 });
 
-const product = (symbol: string): Product => ({
-  symbol,
-  base: symbol.split('-')[0]!,
-  quote: 'USD',
-  price: 100,
-  bid: 99.99,
-  ask: 100.01,
-  volume24hUsd: 1e9,
-  status: 'online',
-  baseIncrement: 0.0001,
-  priceIncrement: 0.01,
-  minBaseQty: 0.0001,
-  minNotionalUsd: 1,
-});
+const product = (symbol: string): Product => testProduct(symbol);
 const asset = (symbol: string): UniverseAsset => ({ symbol, tier: 'tier_1', product: product(symbol) });
 
 /**

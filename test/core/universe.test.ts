@@ -4,6 +4,7 @@ import type { Universe } from '../../src/config/schema/universe.ts';
 import { selectUniverse, type UniverseInput } from '../../src/core/universe.ts';
 import type { Product } from '../../src/exchange/types.ts';
 import { testPolicy } from '../helpers/policy.ts';
+import { testProduct } from '../helpers/product.ts';
 
 const NOW = Date.UTC(2025, 10, 15, 12, 0, 0);
 
@@ -27,21 +28,7 @@ const universe: Universe = {
 const policy: Policy = testPolicy({ liquidity: { max_spread_bps: 40 } });
 
 /** A healthy product: 1000 mid, 2 bps spread (999.9 / 1000.1), 1B volume, online. */
-const product = (symbol: string, o: Partial<Product> = {}): Product => ({
-  symbol,
-  base: symbol.split('-')[0]!,
-  quote: 'USD',
-  price: 1000,
-  bid: 999.9,
-  ask: 1000.1,
-  volume24hUsd: 1_000_000_000,
-  status: 'online',
-  baseIncrement: 0.0001,
-  priceIncrement: 0.01,
-  minBaseQty: 0.0001,
-  minNotionalUsd: 1,
-  ...o,
-});
+const product = (symbol: string, o: Partial<Product> = {}): Product => testProduct(symbol, { price: 1000, bid: 999.9, ask: 1000.1, ...o });
 
 const ALL = ['BTC-USD', 'ETH-USD', 'ADA-USD', 'DOGE-USD', 'PEPE-USD', 'USDT-USD', 'ZZZ-USD', 'OP-USD'];
 
