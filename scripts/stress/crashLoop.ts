@@ -34,25 +34,29 @@ const opts = {
   onKill: (k: KillInfo) => console.log(`kill ${String(k.n).padStart(2)} ${k.kind.padEnd(22)} after ${String(k.delayMs).padStart(4)} ms: ${k.lines} lines${k.torn ? ', torn last line' : ''}`),
 };
 
-/** Prints one check; returns whether it failed. */
-const check = (name: string, list: readonly unknown[]): boolean => {
-  console.log(`${list.length === 0 ? 'ok  ' : 'FAIL'} ${name}${list.length ? `: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ` (+${list.length - 5})` : ''}` : ''}`);
-  return list.length > 0;
-};
+/** Prints each named check (ok, or FAIL with the first five items); returns whether any failed. */
+function checks(list: readonly [name: string, items: readonly unknown[]][]): boolean {
+  for (const [name, items] of list) {
+    const more = items.length > 5 ? ` (+${items.length - 5})` : '';
+    console.log(`${items.length === 0 ? 'ok  ' : 'FAIL'} ${name}${items.length ? `: ${items.slice(0, 5).join(', ')}${more}` : ''}`);
+  }
+  return list.some(([, items]) => items.length > 0);
+}
 
 /** The checks PAPER and LIVE share: the log and the book against its own fills. */
 function common(p: ConsistencyReport, kills: KillInfo[], finalExit: number | null): boolean {
   console.log(`\n${kills.length} kills (${kills.filter((k) => k.torn).length} with a torn last line) in ${((performance.now() - t0) / 1000).toFixed(0)} s; final run exit ${finalExit}`);
   console.log(`records ${p.records}, cycles ${p.cycles}, executed ${p.executed}, order intents ${p.intents}, booked fills ${p.fills}, quarantine files ${p.quarantined.length}`);
   console.log(`audit verify: ${p.verify ? (p.verify.ok ? 'ok' : `FAILED ${p.verify.problem?.code}: ${p.verify.problem?.message}`) : 'n/a'}${p.verify?.notes.length ? ` (notes: ${p.verify.notes.join('; ')})` : ''}`);
-  let bad = finalExit !== 0 || (p.verify !== null && !p.verify.ok);
-  bad = check('seq gaps', p.seqBreaks) || bad;
-  bad = check('book vs its own fills', p.reconcile) || bad;
-  bad = check('duplicate booked client_order_id', p.duplicateFillIds) || bad;
-  bad = check('client_order_id filled twice in records', p.duplicateRecordedIds) || bad;
-  bad = check('recorded as filled, not in the book', p.recordedNotBooked) || bad;
-  bad = check('in the book, no audit record (order without audit)', p.fillsWithoutRecord) || bad;
-  return bad;
+  const failed = checks([
+    ['seq gaps', p.seqBreaks],
+    ['book vs its own fills', p.reconcile],
+    ['duplicate booked client_order_id', p.duplicateFillIds],
+    ['client_order_id filled twice in records', p.duplicateRecordedIds],
+    ['recorded as filled, not in the book', p.recordedNotBooked],
+    ['in the book, no audit record (order without audit)', p.fillsWithoutRecord],
+  ]);
+  return failed || finalExit !== 0 || (p.verify !== null && !p.verify.ok);
 }
 
 let bad: boolean;
@@ -67,18 +71,21 @@ if (values.live) {
   const kinds = [...new Set(r.kills.map((k) => k.kind))].map((kind) => `${kind} ${r.kills.filter((k) => k.kind === kind).length}`);
   console.log(`kills by moment: ${kinds.join(', ')}`);
   console.log(`venue: ${v.venueOrders} orders, ${v.venueFills} fills; order_outcome by lookup after a kill: ${r.resolvedByLookup}; unresolved at the end: ${v.unresolved.length ? v.unresolved.join(', ') : 'none'}`);
-  bad = check('client_order_id twice on the venue', v.duplicateOnVenue) || bad;
-  bad = check('client_order_id sent to the venue twice', v.resent) || bad;
-  bad = check('venue order without an order_intent record', v.withoutIntent) || bad;
-  bad = check('venue order whose intent is not its first record', v.intentNotFirst) || bad;
-  bad = check('order_intent recorded twice', v.duplicateIntents) || bad;
-  bad = check('venue order without an order_outcome record', v.withoutOutcome) || bad;
-  bad = check('venue order with several order_outcome records', v.duplicateOutcomes) || bad;
-  bad = check('book positions vs venue holdings', v.positions) || bad;
-  bad = check('booked fills vs venue fills per order', v.fills) || bad;
-  bad = check('daemon log lines that do not parse', r.daemonLogs.flatMap((l) => l.bad)) || bad;
-  bad = check('final daemon log ends in a torn line', r.daemonLogs.filter((l) => !l.killed && l.tornTail).map((l) => l.file)) || bad;
-  bad = check('shutdown cancel_failed', r.shutdownCancelFailed) || bad;
+  const venueFailed = checks([
+    ['client_order_id twice on the venue', v.duplicateOnVenue],
+    ['client_order_id sent to the venue twice', v.resent],
+    ['venue order without an order_intent record', v.withoutIntent],
+    ['venue order whose intent is not its first record', v.intentNotFirst],
+    ['order_intent recorded twice', v.duplicateIntents],
+    ['venue order without an order_outcome record', v.withoutOutcome],
+    ['venue order with several order_outcome records', v.duplicateOutcomes],
+    ['book positions vs venue holdings', v.positions],
+    ['booked fills vs venue fills per order', v.fills],
+    ['daemon log lines that do not parse', r.daemonLogs.flatMap((l) => l.bad)],
+    ['final daemon log ends in a torn line', r.daemonLogs.filter((l) => !l.killed && l.tornTail).map((l) => l.file)],
+    ['shutdown cancel_failed', r.shutdownCancelFailed],
+  ]);
+  bad = venueFailed || bad;
   console.log(`daemon logs: ${r.daemonLogs.length} lives, ${r.daemonLogs.reduce((a, l) => a + l.lines, 0)} lines, ${r.daemonLogs.filter((l) => l.tornTail).length} killed mid-line`);
   for (const n of r.reconcileNotes) console.log(`note: reconcile seq ${n.seq} ${n.trigger} ${n.outcome}: ${n.differences.join('; ')}`);
   if (values.keep) console.log(`kept: ${r.dir}`);

@@ -114,20 +114,23 @@ export interface FakeCoinbase {
   close(): Promise<void>;
 }
 
+/** A fake product around `price` with `spread` between bid and ask; 1e-8 base steps, cent ticks unless `extra` says otherwise. */
+export const fakeProduct = (id: string, price: number, spread: number, extra: Partial<FakeProduct> = {}): FakeProduct => ({
+  product_id: id,
+  price,
+  bid: price - spread / 2,
+  ask: price + spread / 2,
+  volume_24h: 1000,
+  base_increment: '0.00000001',
+  price_increment: '0.01',
+  base_min_size: '0.00000001',
+  quote_min_size: '1',
+  ...extra,
+});
+
 /** The default market: two liquid products, one post-only, one cancel-only, one EUR pair (not ours). */
 export function defaultProducts(): FakeProduct[] {
-  const p = (id: string, price: number, spread: number, extra: Partial<FakeProduct> = {}): FakeProduct => ({
-    product_id: id,
-    price,
-    bid: price - spread / 2,
-    ask: price + spread / 2,
-    volume_24h: 1000,
-    base_increment: '0.00000001',
-    price_increment: '0.01',
-    base_min_size: '0.00000001',
-    quote_min_size: '1',
-    ...extra,
-  });
+  const p = fakeProduct;
   return [
     p('BTC-USD', 50_000, 20),
     p('ETH-USD', 3_000, 1, { base_increment: '0.0001', base_min_size: '0.001' }),

@@ -7,7 +7,7 @@ import { dump, load } from 'js-yaml';
 import { CLI, ROOT, copyConfig, tempDir } from '../helpers/cli.ts';
 import { StateStore } from '../../src/state/store.ts';
 import type { StoreMode } from '../../src/state/types.ts';
-import type { FakeCoinbase, FakeProduct } from '../fakes/fakeCoinbase.ts';
+import { fakeProduct, type FakeCoinbase, type FakeProduct } from '../fakes/fakeCoinbase.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 /** A fresh EC key per test run, as Coinbase CDP keys are: the secret is a PEM. */
@@ -25,18 +25,7 @@ export const CREDENTIALS_ENV = { COINBASE_API_KEY: API_KEY, COINBASE_API_SECRET:
  * not). Base increments of 1e-8 everywhere, so the fake's partial fills stay close to the grid.
  */
 export function liquidProducts(): FakeProduct[] {
-  const p = (id: string, price: number, spread: number, volume: number, extra: Partial<FakeProduct> = {}): FakeProduct => ({
-    product_id: id,
-    price,
-    bid: price - spread / 2,
-    ask: price + spread / 2,
-    volume_24h: volume,
-    base_increment: '0.00000001',
-    price_increment: '0.01',
-    base_min_size: '0.00000001',
-    quote_min_size: '1',
-    ...extra,
-  });
+  const p = (id: string, price: number, spread: number, volume: number, extra: Partial<FakeProduct> = {}) => fakeProduct(id, price, spread, { volume_24h: volume, ...extra });
   return [
     p('BTC-USD', 50_000, 20, 10_000),
     p('ETH-USD', 3_000, 1, 100_000),

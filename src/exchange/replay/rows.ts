@@ -10,16 +10,11 @@
  * A CSV without a header is read as timestamp,open,high,low,close,volume[,symbol]; a JSONL line
  * may also be a ccxt OHLCV array [timestamp, open, high, low, close, volume].
  */
+import type { Candle } from '../types.ts';
 
 /** A checked row; optional numbers are NaN when absent. */
-export interface CandleRow {
+export interface CandleRow extends Candle {
   symbol: string | undefined;
-  ts: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
   spreadBps: number;
   volume24hUsd: number;
 }
