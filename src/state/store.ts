@@ -34,6 +34,10 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** Relative slack for float quantities: a sell this close to the whole position closes it. */
 const QTY_REL_EPS = 1e-9;
+// What a sale may leave behind and still close the position: float noise only (a few ulps of the
+// quantity), never a real remainder such as one base increment (1e-8 of 151 units is 7e-11
+// relative): the rest of a partially filled exit can still fill later and must find its position.
+const QTY_NOISE_EPS = 1e-12;
 
 /** The database file of one mode's book. */
 export const stateFile = (dir: string, mode: StoreMode): string => join(dir, `state-${mode}.sqlite`);
@@ -257,7 +261,7 @@ export class StateStore {
       realized = sale.realizedPnlUsd;
       this.st.setCash.run(cash + (f.quantity * f.price - f.feeUsd));
       const left = pos.quantity - f.quantity;
-      if (left <= pos.quantity * QTY_REL_EPS) {
+      if (left <= pos.quantity * QTY_NOISE_EPS) {
         this.st.deletePosition.run(f.symbol);
         this.lastMarks.delete(f.symbol);
       } else {

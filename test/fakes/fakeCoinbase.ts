@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { GRANULARITY_SECONDS, fakeCandles, type CandleRow } from './fakeCandles.ts';
 
 /** One product as the fake lists it. */
 export interface FakeProduct {
@@ -88,6 +89,8 @@ export interface FakeCoinbaseOptions {
   balances?: Record<string, number>;
   /** The fake's clock (ms); align it with the adapter's clock for candle tests. */
   now?: () => number;
+  /** Where the market shape is anchored (ms; default: the fake's clock at start): see fakeCandles.ts. */
+  originMs?: number;
   /** When given, private requests must carry an ES256 JWT signed by the matching private key. */
   verifyKeyPem?: string;
   takerFee?: number; // default 0.006
@@ -145,6 +148,7 @@ const P = '/api/v3/brokerage';
 /** Starts the fake on 127.0.0.1 (random port). */
 export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise<FakeCoinbase> {
   const now = opts.now ?? Date.now;
+  const originMs = opts.originMs ?? now();
   const takerFee = opts.takerFee ?? 0.006;
   const makerFee = opts.makerFee ?? 0.004;
   const verifyKey: KeyObject | undefined = opts.verifyKeyPem ? createPublicKey(opts.verifyKeyPem) : undefined;
@@ -341,19 +345,11 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     };
   }
 
-  /** Deterministic bars: a slow wave around the product price; includes the bar still forming. */
-  function candles(p: FakeProduct, start: number, end: number, granularity: string): Record<string, string>[] | undefined {
-    const sec = ({ ONE_MINUTE: 60, FIVE_MINUTE: 300, FIFTEEN_MINUTE: 900, THIRTY_MINUTE: 1800, ONE_HOUR: 3600, TWO_HOUR: 7200, SIX_HOUR: 21600, ONE_DAY: 86400 } as Record<string, number>)[granularity];
+  /** Bars shaped relative to the fake's origin (fakeCandles.ts); includes the bar still forming. */
+  function candles(p: FakeProduct, start: number, end: number, granularity: string): CandleRow[] | undefined {
+    const sec = GRANULARITY_SECONDS[granularity];
     if (!sec) return undefined;
-    const nowSec = Math.floor(now() / 1000);
-    const out: Record<string, string>[] = [];
-    for (let t = Math.ceil(start / sec) * sec; t <= Math.min(end, nowSec); t += sec) {
-      const k = t / sec;
-      const open = round(p.price * (1 + 0.01 * Math.sin(k / 5)));
-      const close = round(p.price * (1 + 0.01 * Math.sin((k + 1) / 5)));
-      out.push({ start: String(t), open: String(open), close: String(close), high: String(round(Math.max(open, close) * 1.001)), low: String(round(Math.min(open, close) * 0.999)), volume: String(10 + (k % 7)) });
-    }
-    return out.reverse(); // Coinbase answers newest first
+    return fakeCandles({ price: p.price, originMs, nowMs: now(), startSec: start, endSec: end, granularitySeconds: sec, round });
   }
 
   // ---- HTTP -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
-import { CLI, ROOT, copyConfig, tempDir } from '../helpers/cli.ts';
+import { CLI, ROOT, clockEnv, copyConfig, tempDir } from '../helpers/cli.ts';
 import { StateStore } from '../../src/state/store.ts';
 import type { StoreMode } from '../../src/state/types.ts';
 import { fakeProduct, type FakeCoinbase, type FakeProduct } from '../fakes/fakeCoinbase.ts';
@@ -116,7 +116,7 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv): Daemon {
   // Only what the daemon needs: no inherited credentials or overrides from the test runner's own environment.
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...clockEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

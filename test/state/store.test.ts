@@ -336,6 +336,20 @@ describe('StateStore fills', () => {
     s.close();
   });
 
+  it('exit partially filled but for one base increment, the rest filled later then both sales book and the position closes', () => {
+    // Seen in the LIVE crash loop: 151.72971878 of a 151.72971879 ADA exit filled, the last 1e-8 (one
+    // increment) filled while the daemon was down; a relative snap of 1e-9 had closed the position
+    // early, so the restart could not book the rest ("no ADA-USD position to sell") and refused to start.
+    const s = open(tempStateDir());
+    s.applyFill(fill({ symbol: 'ADA-USD', side: 'buy', quantity: 151.72971879, price: 1 }));
+    s.applyFill(fill({ symbol: 'ADA-USD', side: 'sell', quantity: 151.72971878, price: 1 }));
+    expect(s.positions().map((p) => p.symbol)).toEqual(['ADA-USD']);
+    s.applyFill(fill({ symbol: 'ADA-USD', side: 'sell', quantity: 151.72971879 - 151.72971878, price: 1 }));
+    expect(s.positions()).toEqual([]);
+    expect(s.listFills()).toHaveLength(3);
+    s.close();
+  });
+
   it('sell beyond the position or with a bad price then refused and nothing booked', () => {
     const s = open(tempStateDir());
     s.applyFill(fill({ side: 'buy', quantity: 1, price: 100 }));

@@ -6,47 +6,68 @@
  * every order announced by its order_intent (first record about it, dated before the venue booked
  * it) and given one outcome; the LIVE book's positions and per-order fills equal the venue's; every
  * line of the audit log and of each daemon's log parses; `audit verify` passes; seq has no gap.
- * The 30-kill version: `npx tsx scripts/stress/crashLoop.ts --live`.
+ * The 30-kill version: `npx tsx scripts/stress/crashLoop.ts --live`. Twice more with the clocks shifted
+ * (faketime) to a weekend midnight and a DST change: the fake's market is anchored to its own start.
  */
 import { describe, expect, it } from 'vitest';
-import { runCrashLoopLive } from './crash/crashLoopLive.ts';
+import { LIBFAKETIME } from '../helpers/cli.ts';
+import { runCrashLoopLive, type LiveCrashLoopResult } from './crash/crashLoopLive.ts';
+
+/** Everything the loop must show, whatever the clocks read: traded, restarted cleanly, venue, log and book agree. */
+function expectAgreement(r: LiveCrashLoopResult, kills: number): void {
+  const p = r.report;
+  const v = r.venue;
+  console.log(
+    `LIVE crash loop: kills ${r.kills.map((k) => `${k.kind}+${k.delayMs}ms${k.torn ? '(torn)' : ''}`).join(', ')}; ${p.records} records, ${p.cycles} cycles, ${v.venueOrders} venue orders, ${v.venueFills} venue fills, ${p.fills} booked fills, ${r.resolvedByLookup} resolved by lookup, quarantined ${p.quarantined.length}`,
+  );
+
+  // Every restart came up through its own startup reconciliation, and the clean end exited 0.
+  // (A refusal carries the refusing reconcile record and the records of the orders it names.)
+  expect(r.refused, JSON.stringify(r.refused, null, 1)).toBeUndefined();
+  expect(r.kills).toHaveLength(kills);
+  expect(r.finalExit, r.finalStderr).toBe(0);
+  // The run traded: the fake's market breaks out upwards just after its start, whatever the clocks read.
+  expect(v.venueOrders).toBeGreaterThan(0);
+
+  // The venue against the audit log.
+  expect(v.duplicateOnVenue).toEqual([]);
+  expect(v.resent).toEqual([]);
+  expect(v.withoutIntent).toEqual([]);
+  expect(v.intentNotFirst).toEqual([]);
+  expect(v.duplicateIntents).toEqual([]);
+  expect(v.withoutOutcome).toEqual([]);
+  expect(v.duplicateOutcomes).toEqual([]);
+  // The venue against the book.
+  expect(v.positions).toEqual([]);
+  expect(v.fills).toEqual([]);
+  expect(p.reconcile).toEqual([]);
+  expect(p.fillsWithoutRecord).toEqual([]);
+  expect(p.duplicateFillIds).toEqual([]);
+  // The logs.
+  expect(p.seqBreaks).toEqual([]);
+  expect(p.verify?.ok, JSON.stringify(p.verify?.problem)).toBe(true);
+  expect(r.daemonLogs.flatMap((l) => l.bad)).toEqual([]);
+  expect(r.daemonLogs.filter((l) => !l.killed && l.tornTail)).toEqual([]);
+  expect(r.shutdownCancelFailed).toEqual([]);
+}
 
 describe('crash loop, 5 SIGKILLs of the LIVE daemon against one fake venue', () => {
   it('killed 5 times around its orders and restarted then the venue, the audit log and the book agree', async () => {
-    const r = await runCrashLoopLive({ kills: 5, seed: 9, minDelayMs: 200, maxDelayMs: 1500, finalCycles: 12 });
-    const p = r.report;
-    const v = r.venue;
-    console.log(
-      `LIVE crash loop: kills ${r.kills.map((k) => `${k.kind}+${k.delayMs}ms${k.torn ? '(torn)' : ''}`).join(', ')}; ${p.records} records, ${p.cycles} cycles, ${v.venueOrders} venue orders, ${v.venueFills} venue fills, ${p.fills} booked fills, ${r.resolvedByLookup} resolved by lookup, quarantined ${p.quarantined.length}`,
-    );
+    expectAgreement(await runCrashLoopLive({ kills: 5, seed: 9, minDelayMs: 200, maxDelayMs: 1500, finalCycles: 12 }), 5);
+  }, 120_000);
+});
 
-    // Every restart came up through its own startup reconciliation, and the clean end exited 0.
-    // (A refusal carries the refusing reconcile record and the records of the orders it names.)
-    expect(r.refused, JSON.stringify(r.refused, null, 1)).toBeUndefined();
-    expect(r.kills).toHaveLength(5);
-    expect(r.finalExit, r.finalStderr).toBe(0);
-    // The run traded: orders reached the venue, and at least one restart began with an order whose answer the kill cut off.
-    expect(v.venueOrders).toBeGreaterThan(0);
-
-    // The venue against the audit log.
-    expect(v.duplicateOnVenue).toEqual([]);
-    expect(v.resent).toEqual([]);
-    expect(v.withoutIntent).toEqual([]);
-    expect(v.intentNotFirst).toEqual([]);
-    expect(v.duplicateIntents).toEqual([]);
-    expect(v.withoutOutcome).toEqual([]);
-    expect(v.duplicateOutcomes).toEqual([]);
-    // The venue against the book.
-    expect(v.positions).toEqual([]);
-    expect(v.fills).toEqual([]);
-    expect(p.reconcile).toEqual([]);
-    expect(p.fillsWithoutRecord).toEqual([]);
-    expect(p.duplicateFillIds).toEqual([]);
-    // The logs.
-    expect(p.seqBreaks).toEqual([]);
-    expect(p.verify?.ok, JSON.stringify(p.verify?.problem)).toBe(true);
-    expect(r.daemonLogs.flatMap((l) => l.bad)).toEqual([]);
-    expect(r.daemonLogs.filter((l) => !l.killed && l.tornTail)).toEqual([]);
-    expect(r.shutdownCancelFailed).toEqual([]);
+// The daemons run under Debian's faketime (installed by .ci/run), the fake venue on the same shifted clock:
+// the loop must trade and agree at any hour. The full sweep (8+ start times): scripts/clock-sweep.sh.
+describe.skipIf(!LIBFAKETIME)('crash loop of the LIVE daemon with the clocks shifted', () => {
+  it.each([
+    ['Saturday 23:59:30 UTC, running into Sunday (a UTC day and the weekend roll over mid-run)', '2026-12-05T23:59:30Z'],
+    ['Sunday 01:00:00 UTC on the EU clocks-back day (DST ends in Europe at this instant)', '2027-10-31T01:00:00Z'],
+  ])('clocks at %s then it trades and the venue, the log and the book agree', async (_what, at) => {
+    const r = await runCrashLoopLive({ kills: 3, seed: 9, minDelayMs: 200, maxDelayMs: 1500, finalCycles: 12, clockAt: Date.parse(at) });
+    // The daemons really ran on the shifted clock: their records are stamped from that instant on.
+    expect(r.clockSpan[0] - Date.parse(at)).toBeGreaterThanOrEqual(0);
+    expect(r.clockSpan[1] - Date.parse(at)).toBeLessThan(10 * 60_000);
+    expectAgreement(r, 3);
   }, 120_000);
 });

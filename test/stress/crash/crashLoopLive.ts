@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashSeed, Rng } from '../../../src/exchange/sim/rng.ts';
 import { loadConfig } from '../../../src/config/load.ts';
+import { clockEnv, shiftedClock } from '../../helpers/cli.ts';
 import { startFakeCoinbase, type FakeCoinbase, type FakeOrder } from '../../fakes/fakeCoinbase.ts';
 import { CREDENTIALS_ENV, PUBLIC, dirArgs, editYaml, liquidProducts, liveTestConfig } from '../../live/helpers.ts';
 import { AUDIT_FILE, checkNdjson, checkRun, checkVenue, readAudit, type ConsistencyReport, type NdjsonCheck, type Rec, type VenueReport } from '../consistency.ts';
@@ -32,6 +33,11 @@ export interface LiveCrashLoopOptions extends CrashLoopOptions {
   intervalSeconds?: number;
   /** ms between market moves (default 250). */
   walkMs?: number;
+  /**
+   * ms UTC the daemons' and the venue's clocks read at the start (default: real time). The daemons run
+   * under Debian's faketime with the matching offset, the fake venue reads the same shifted time.
+   */
+  clockAt?: number;
 }
 
 /** One reconcile record that did not come out `ok`. */
@@ -63,6 +69,8 @@ export interface LiveCrashLoopResult {
   resolvedByLookup: number;
   /** The final shutdown's cancel_failed list. */
   shutdownCancelFailed: string[];
+  /** ms UTC of the first and the last record (the daemons' clocks, shifted or not). */
+  clockSpan: [number, number];
 }
 
 /** A seeded walk of every product's book: ±step per tick, direction flipping now and then, held within ±span of the start. */
@@ -112,7 +120,9 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
   // Told of each order the venue books; a kill moment waits on it.
   let onBooked: ((ord: FakeOrder) => void) | undefined;
   let onAnswered: ((method: string, path: string) => void) | undefined;
+  const shift = o.clockAt === undefined ? undefined : shiftedClock(o.clockAt);
   const fake = await startFakeCoinbase({
+    ...(shift && { now: shift.now }),
     products: liquidProducts(),
     balances: { USD: 100_000 },
     verifyKeyPem: PUBLIC,
@@ -125,7 +135,7 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
     if (walking) stopWalk();
     walking = false;
   };
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, TRADER_CCXT_URL_OVERRIDE: fake.url, ...CREDENTIALS_ENV };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...(shift?.env ?? clockEnv()), TRADER_CCXT_URL_OVERRIDE: fake.url, ...CREDENTIALS_ENV };
   const logFiles: { file: string; killed: boolean }[] = [];
   const auditFile = join(logDir, AUDIT_FILE);
 
@@ -219,6 +229,7 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
       reconcileNotes,
       resolvedByLookup: records.filter((x) => x.event === 'order_outcome' && x.resolved_by === 'lookup').length,
       shutdownCancelFailed: (shutdown?.cancel_failed as string[] | undefined) ?? [],
+      clockSpan: [Date.parse(String(records[0]?.timestamp)), Date.parse(String(records.at(-1)?.timestamp))],
     };
   } finally {
     haltWalk();
