@@ -35,7 +35,10 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund >/dev/null
 fi
 
-cli() { node --import tsx src/cli.ts "$@"; }
+# The compiled CLI (compiled first when dist/ is missing or older than src/).
+cli() { node bin/247trader.js "$@"; }
+# Our daemon, started by this script (bin/247trader.js) or by an older release (src/cli.ts).
+ours() { grep -qE "bin/247trader\.js|src/cli\.ts" "/proc/$1/cmdline" 2>/dev/null; }
 
 # Validate first: a bad config stops here with its one-line message, nothing started.
 settings="$(cli config validate --json --config-dir "$config_dir")" || exit $?
@@ -53,7 +56,7 @@ log_file="$log_dir/live_$(date -u +%Y%m%dT%H%M%SZ).log"
 
 if [ -f "$pid_file" ]; then
   old="$(cat "$pid_file")"
-  if alive "$old" && grep -q "src/cli.ts" "/proc/$old/cmdline" 2>/dev/null; then
+  if alive "$old" && ours "$old"; then
     echo "error: 247trader is already running (pid $old, $pid_file); stop it with ./stop.sh" >&2
     exit 2
   fi
@@ -69,7 +72,7 @@ if [ "$loop" -eq 0 ]; then
   exit "${PIPESTATUS[0]}"
 fi
 
-setsid node --import tsx src/cli.ts "${args[@]}" --loop >>"$log_file" 2>&1 </dev/null &
+setsid node bin/247trader.js "${args[@]}" --loop >>"$log_file" 2>&1 </dev/null &
 pid=$!
 echo "$pid" >"$pid_file"
 

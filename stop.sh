@@ -22,7 +22,7 @@ cd "$(dirname "$0")"
 # Alive and not a zombie (a reaped-late child still answers kill -0).
 alive() { local s; s="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1; [ -n "$s" ] && [ "$s" != Z ]; }
 # The pid file lives in the state directory app.yaml names; read it without starting anything.
-state_dir="$(node --import tsx src/cli.ts config validate --json --config-dir "$config_dir" 2>/dev/null \
+state_dir="$(node bin/247trader.js config validate --json --config-dir "$config_dir" 2>/dev/null \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{process.stdout.write(JSON.parse(s).state_dir)}catch{process.stdout.write("data")}})')" || state_dir=data
 pid_file="$state_dir/daemon.pid"
 
@@ -31,7 +31,8 @@ if [ ! -f "$pid_file" ]; then
   exit 0
 fi
 pid="$(cat "$pid_file")"
-if ! alive "$pid" || ! grep -q "src/cli.ts" "/proc/$pid/cmdline" 2>/dev/null; then
+# Our daemon: started as bin/247trader.js, or as src/cli.ts by an older release.
+if ! alive "$pid" || ! grep -qE "bin/247trader\.js|src/cli\.ts" "/proc/$pid/cmdline" 2>/dev/null; then
   echo "247trader is not running (stale pid file for $pid removed)"
   rm -f "$pid_file"
   exit 0

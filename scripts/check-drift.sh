@@ -14,4 +14,4 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 args=()
 for p in "$@"; do args+=("$(cd "$(dirname "$p")" 2>/dev/null && pwd)/$(basename "$p")"); done
 cd "$here"
-exec node --import tsx src/cli.ts audit drift "${args[@]}"
+exec node bin/247trader.js audit drift "${args[@]}"

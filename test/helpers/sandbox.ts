@@ -13,8 +13,9 @@ export class Sandbox {
 
   constructor(edit?: (appYaml: string) => string) {
     this.root = tempDir('247t-sandbox-');
-    for (const f of ['src', 'config', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'app_run_live.sh', 'stop.sh']) {
-      cpSync(join(ROOT, f), join(this.root, f), { recursive: true });
+    // Timestamps kept: the compiled dist/ (built once by test/buildOnce.ts) stays newer than its sources.
+    for (const f of ['src', 'config', 'scripts', 'bin', 'dist', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'app_run_live.sh', 'stop.sh']) {
+      cpSync(join(ROOT, f), join(this.root, f), { recursive: true, preserveTimestamps: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(this.root, 'node_modules'));
     mkdirSync(join(this.root, 'logs'));

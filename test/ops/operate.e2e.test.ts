@@ -24,7 +24,7 @@ const sandbox = () => {
 describe('operating the daemon with app_run_live.sh and stop.sh', () => {
   it('start, drift while running, stop, restart with the new hash, revert restores the original hash', async () => {
     const box = sandbox();
-    const hash0 = box.sh('node --import tsx src/cli.ts config hash').stdout.trim();
+    const hash0 = box.sh('node bin/247trader.js config hash').stdout.trim();
     expect(hash0).toBe(box.sh('cat config/policy.yaml config/signals.yaml config/universe.yaml | sha256sum | cut -c1-16').stdout.trim());
 
     const started = box.sh('./app_run_live.sh --loop --dry-run --interval 1');
@@ -50,7 +50,7 @@ describe('operating the daemon with app_run_live.sh and stop.sh', () => {
     const policy = box.path('config/policy.yaml');
     const original = readFileSync(policy);
     appendFileSync(policy, '# test change\n');
-    const hash1 = box.sh('node --import tsx src/cli.ts config hash').stdout.trim();
+    const hash1 = box.sh('node bin/247trader.js config hash').stdout.trim();
     expect(hash1).not.toBe(hash0);
     const drift = await waitFor('a config_drift record', () => last(box.records(), 'config_drift'));
     expect(drift).toMatchObject({ config_hash: hash0, config_hash_on_disk: hash1, changed_files: ['policy.yaml'], drifted: true });
@@ -115,7 +115,7 @@ describe('operating the daemon with app_run_live.sh and stop.sh', () => {
     const n = cycles(box.records()).length;
     await waitFor('two more cycles', () => cycles(box.records()).length >= n + 2);
     expect(cycles(box.records()).at(-1)).toMatchObject({ trading_state: 'HALTED' }); // latched
-    const resumed = box.sh('node --import tsx src/cli.ts resume --by alice');
+    const resumed = box.sh('node bin/247trader.js resume --by alice');
     expect(resumed.code).toBe(0);
     expect(await waitFor('a resume record', () => last(box.records(), 'resume'))).toMatchObject({ by: 'alice' });
     await waitFor('an active cycle', () => cycles(box.records()).at(-1)?.trading_state === 'ACTIVE');

@@ -1,0 +1,45 @@
+/**
+ * The installed command: `247trader` (bin/247trader.js) runs the compiled dist/, and compiles it again
+ * when a source is newer than the build, so an operator who edits src/ or pulls never runs stale code.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.ts';
+import { Sandbox } from '../helpers/sandbox.ts';
+
+const boxes: Sandbox[] = [];
+afterEach(() => boxes.splice(0).forEach((b) => rmSync(b.root, { recursive: true, force: true })));
+
+describe('the compiled 247trader command', () => {
+  it('npx 247trader config hash in the checkout then the coreutils recipe\'s 16 characters', () => {
+    const r = spawnSync('npx', ['247trader', 'config', 'hash'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const recipe = spawnSync('bash', ['-c', 'cat config/policy.yaml config/signals.yaml config/universe.yaml | sha256sum | cut -c1-16'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout).toBe(recipe.stdout);
+  });
+
+  it('a source edited after the build then the next start compiles dist/ again and runs the edit', () => {
+    const box = new Sandbox();
+    boxes.push(box);
+    const stamp = () => statSync(box.path('dist/.build-stamp')).mtimeMs;
+    const before = stamp();
+    expect(box.sh('node bin/247trader.js config hash').code).toBe(0);
+    expect(stamp()).toBe(before); // fresh build: nothing compiled
+
+    // An operator's edit: the description of `config hash` in its --help.
+    const file = box.path('src/commands/config.ts');
+    const text = readFileSync(file, 'utf8');
+    const edited = text.replace(/\.command\('hash'\)\s*\.description\('([^']*)'\)/, ".command('hash').description('$1 [edited here]')");
+    expect(edited).not.toBe(text);
+    writeFileSync(file, edited);
+    const later = new Date(before + 5_000);
+    utimesSync(file, later, later);
+
+    const help = box.sh('node bin/247trader.js config hash --help', 120_000);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('[edited here]');
+    expect(stamp()).toBeGreaterThan(before);
+  }, 180_000);
+});
