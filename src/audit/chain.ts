@@ -1,5 +1,5 @@
 /**
- * The audit line format and its hash chain, shared by the writer (src/core/auditLog.ts) and
+ * The audit line format and its hash chain, shared by the writer (src/audit/writer.ts) and
  * `audit verify`.
  *
  * A chained line is the record's JSON with `seq` added as its last field, then the chain field:

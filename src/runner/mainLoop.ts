@@ -3,7 +3,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { RunMode } from '../config/schema/app.ts';
 import { ConfigDriftWatcher, type DriftStatus } from '../config/drift.ts';
 import { saveSnapshot } from '../config/snapshots.ts';
-import { AuditLogger, AuditWriteError } from '../core/auditLog.ts';
+import { AuditLogger, AuditWriteError } from '../audit/writer.ts';
 import type { AuditEvent, CycleRecord } from '../core/auditRecord.ts';
 import { selectUniverse } from '../core/universe.ts';
 import { checkBooks, withoutRejected } from '../core/bookCheck.ts';
@@ -311,7 +311,9 @@ export class TradingLoop {
     const cancelled = await this.cancelOnShutdown(reason);
     if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun, ...cancelled });
     this.metrics.setUp(false);
+    const compressing = this.audit?.whenIdle(); // a rotated file being gzip'd is finished, not left to the next start
     this.close();
+    await compressing;
     await this.releaseMarket();
   }
 

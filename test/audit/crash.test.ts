@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveInputs } from '../../src/audit/read.ts';
 import { verifyLog } from '../../src/audit/verify.ts';
-import { AuditLogger } from '../../src/core/auditLog.ts';
+import { AuditLogger } from '../../src/audit/writer.ts';
 import { tempDir } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

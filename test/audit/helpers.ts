@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { AuditLogger, type AuditLoggerOptions } from '../../src/core/auditLog.ts';
+import { AuditLogger, type AuditLoggerOptions } from '../../src/audit/writer.ts';
 
 const dirs: string[] = [];
 

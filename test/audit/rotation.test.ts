@@ -1,13 +1,13 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { resolveInputs } from '../../src/audit/read.ts';
 import { summarize } from '../../src/audit/summary.ts';
 import { followFile, tailLines } from '../../src/audit/tail.ts';
 import { verifyLog } from '../../src/audit/verify.ts';
-import { AuditLogger } from '../../src/core/auditLog.ts';
-import { rec, tempDir } from './helpers.ts';
+import { AuditLogger } from '../../src/audit/writer.ts';
+import { rec, tempDir, writeLog } from './helpers.ts';
 
 const DAY = 86_400_000;
 
@@ -45,6 +45,7 @@ describe('rotation', () => {
     const log = AuditLogger.open({ file, fsync: 'batch', rotation: { mode: 'size', maxBytes: 1000, compress: true }, now: () => now });
     for (let i = 1; i <= 20; i++) log.append(rec(i));
     log.close();
+    await log.whenIdle(); // gzip runs off the append path
     const names = readdirSync(dir).sort();
     expect(names).toContain('a.2026-11-26.jsonl.gz');
     expect(names).toContain('a.2026-11-26.1.jsonl.gz');
@@ -91,5 +92,51 @@ describe('rotation', () => {
     await following;
     log.close();
     expect(seen).toEqual([2, 3, 4]);
+  });
+
+  it('gzip at rotation runs after the append returns then the rotated file is plain and readable until it is done', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.jsonl');
+    const log = AuditLogger.open({ file, fsync: 'batch', rotation: { mode: 'size', maxBytes: 1000, compress: true }, now: () => Date.parse('2026-11-26T10:00:00Z') });
+    let i = 0;
+    while (!readdirSync(dir).some((n) => n.startsWith('a.2026-11-26'))) log.append(rec(++i));
+    expect(readdirSync(dir).filter((n) => n.startsWith('a.2026-11-26'))).toEqual(['a.2026-11-26.jsonl']);
+    await log.whenIdle();
+    expect(readdirSync(dir).filter((n) => n.startsWith('a.2026-11-26'))).toEqual(['a.2026-11-26.jsonl.gz']);
+    log.close();
+  });
+
+  it('crash mid-compression (partial .gz.tmp) then the log verifies, and a restart finishes the gzip', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.jsonl');
+    const rotation = { mode: 'size' as const, maxBytes: 1000 };
+    const now = () => Date.parse('2026-11-26T10:00:00Z');
+    writeLog(file, 20, { rotation, now });
+    const plain = join(dir, 'a.2026-11-26.jsonl');
+    writeFileSync(`${plain}.gz.tmp`, gzipSync(readFileSync(plain)).subarray(0, 10)); // what a kill mid-stream leaves
+    expect(await verifyLog(resolveInputs([dir])[0]!)).toMatchObject({ ok: true, chained: 20 });
+    const again = AuditLogger.open({ file, fsync: 'always', rotation: { ...rotation, compress: true }, now });
+    await again.whenIdle();
+    again.close();
+    const names = readdirSync(dir);
+    expect(names.filter((n) => n.endsWith('.tmp') || (n.endsWith('.jsonl') && n !== 'a.jsonl'))).toEqual([]);
+    expect(names).toContain('a.2026-11-26.jsonl.gz');
+    expect(await verifyLog(resolveInputs([dir])[0]!)).toMatchObject({ ok: true, chained: 20, last_seq: 20 });
+  });
+
+  it('crash after the .gz rename but before the unlink then a restart leaves only the .gz', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.jsonl');
+    const rotation = { mode: 'size' as const, maxBytes: 1000 };
+    const now = () => Date.parse('2026-11-26T10:00:00Z');
+    writeLog(file, 20, { rotation, now });
+    const plain = join(dir, 'a.2026-11-26.jsonl');
+    writeFileSync(`${plain}.gz`, gzipSync(readFileSync(plain)));
+    const again = AuditLogger.open({ file, fsync: 'always', rotation: { ...rotation, compress: true }, now });
+    await again.whenIdle();
+    again.close();
+    expect(readdirSync(dir)).not.toContain('a.2026-11-26.jsonl');
+    expect(gunzipSync(readFileSync(`${plain}.gz`)).toString().trim().split('\n').map((l) => JSON.parse(l).seq)[0]).toBe(1);
+    expect(await verifyLog(resolveInputs([dir])[0]!)).toMatchObject({ ok: true, chained: 20, last_seq: 20 });
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { driftReport } from '../../src/audit/drift.ts';
 import { resolveInputs } from '../../src/audit/read.ts';
 import { parseTimeArg, summarize } from '../../src/audit/summary.ts';
-import { AuditLogger } from '../../src/core/auditLog.ts';
+import { AuditLogger } from '../../src/audit/writer.ts';
 import { rec, tempDir, writeLog } from './helpers.ts';
 
 const LEGACY = join(import.meta.dirname, '../fixtures/legacy-audit/247trader-v2_audit.jsonl');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GENESIS } from '../../src/audit/chain.ts';
 import { resolveInputs } from '../../src/audit/read.ts';
 import { verifyLog } from '../../src/audit/verify.ts';
-import { AuditLogger, AuditWriteError } from '../../src/core/auditLog.ts';
+import { AuditLogger, AuditWriteError } from '../../src/audit/writer.ts';
 import { parsedLines, rec, tempDir, writeLog } from './helpers.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { problemMessage } from '../../src/config/errors.ts';
-import { AuditWriteError } from '../../src/core/auditLog.ts';
+import { AuditWriteError } from '../../src/audit/writer.ts';
 import type { PlannedOrder } from '../../src/core/types.ts';
 import { createCcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
 import { silentLogger } from '../../src/log.ts';

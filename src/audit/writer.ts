@@ -21,13 +21,16 @@
  *   the last good offset, or on the next append if the truncate itself failed), with seq and
  *   chain unchanged: the caller retries the same record later.
  * - Rotation (off by default) by UTC day or size: the active file keeps its name, the old one
- *   becomes `<stem>.<YYYY-MM-DD>[.n].jsonl[.gz]`; seq and chain continue across files.
+ *   becomes `<stem>.<YYYY-MM-DD>[.n].jsonl[.gz]`; seq and chain continue across files. The
+ *   rename happens inside the append; gzip runs afterwards, asynchronously (src/audit/rotation.ts),
+ *   and again on open so a restart finishes what a crash interrupted. `whenIdle()` waits for it.
  */
 import * as fs from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { GENESIS, parseChained, sealRecord } from '../audit/chain.ts';
-import { classify, headPathOf, rotatedName, utcDay } from '../audit/files.ts';
+import { gunzipSync } from 'node:zlib';
+import { GENESIS, parseChained, sealRecord } from './chain.ts';
+import { classify, headPathOf, utcDay } from './files.ts';
+import { compressRotated, rotateAside } from './rotation.ts';
 
 /** Thrown when a record could not be made durable; `cause` holds the system error. */
 export class AuditWriteError extends Error {
@@ -42,7 +45,7 @@ export interface AuditRotation {
   mode: 'off' | 'daily' | 'size';
   /** For mode 'size': rotate before a line would make the active file larger than this. */
   maxBytes?: number;
-  /** gzip rotated files (synchronously, at rotation: a 100 MB file takes about a second). */
+  /** gzip rotated files (asynchronously, after the rotation and on open; see src/audit/rotation.ts). */
   compress?: boolean;
 }
 
@@ -127,6 +130,8 @@ export class AuditLogger {
   private lastSync = 0;
   private headPending = 0;
   private closed = false;
+  /** The compression queued after the last rotation (or open); compressions run one at a time. */
+  private compressing: Promise<void> = Promise.resolve();
 
   private constructor(opts: AuditLoggerOptions) {
     this.opts = opts;
@@ -149,6 +154,8 @@ export class AuditLogger {
     }
     for (const info of logger.recovered) opts.onRecovered?.(info, logger);
     if (logger.headMismatch) opts.onHeadMismatch?.(logger.headMismatch, logger);
+    // Rotated files a crash left uncompressed (or half-compressed) are finished now.
+    if (opts.rotation?.compress) logger.queueCompression();
     return logger;
   }
 
@@ -221,7 +228,12 @@ export class AuditLogger {
     }
   }
 
-  /** Flushes and closes the files; further appends throw. */
+  /** Resolves once the rotated files queued for gzip so far are compressed (or left plain after a failure). */
+  whenIdle(): Promise<void> {
+    return this.compressing;
+  }
+
+  /** Flushes and closes the files; further appends throw. A compression in flight finishes on its own. */
   close(): void {
     if (this.closed) return;
     try {
@@ -409,41 +421,18 @@ export class AuditLogger {
     const due = rot.mode === 'daily' ? today !== this.fileDay : this.size + lineBytes > (rot.maxBytes ?? Number.POSITIVE_INFINITY);
     if (!due) return;
     this.io.fsyncSync(this.fd);
-    let n = 0;
-    while (fs.existsSync(`${this.dir}/${rotatedName(this.name, this.fileDay, n, false)}`) || fs.existsSync(`${this.dir}/${rotatedName(this.name, this.fileDay, n, true)}`)) n++;
-    fs.renameSync(this.file, `${this.dir}/${rotatedName(this.name, this.fileDay, n, false)}`);
+    rotateAside(this.dir, this.name, this.fileDay);
     fs.closeSync(this.fd);
     this.fd = -1;
     fs.fsyncSync(this.dirFd);
     this.openActive();
     this.fileDay = today;
-    if (rot.compress) this.compressRotated();
+    if (rot.compress) this.queueCompression();
   }
 
-  /** gzip every uncompressed rotated file of this log (also ones a crash left behind). Best effort. */
-  private compressRotated(): void {
-    for (const n of fs.readdirSync(this.dir)) {
-      const c = classify(`${this.dir}/${n}`);
-      if (c.day === '' || c.gz || c.active !== `${this.dir}/${this.name}` || n.endsWith('.tmp')) continue;
-      const src = `${this.dir}/${n}`;
-      const tmp = `${src}.gz.tmp`;
-      try {
-        const gz = gzipSync(fs.readFileSync(src));
-        const tfd = fs.openSync(tmp, 'w', 0o640);
-        try {
-          fs.writeSync(tfd, gz);
-          fs.fsyncSync(tfd);
-        } finally {
-          fs.closeSync(tfd);
-        }
-        fs.renameSync(tmp, `${src}.gz`);
-        fs.fsyncSync(this.dirFd);
-        fs.unlinkSync(src);
-        fs.fsyncSync(this.dirFd);
-      } catch {
-        fs.rmSync(tmp, { force: true }); // the plain rotated file stays readable; retried at the next rotation
-      }
-    }
+  /** gzip every uncompressed rotated file of this log once the compression before it is done. */
+  private queueCompression(): void {
+    this.compressing = this.compressing.then(() => compressRotated(this.dir, this.name));
   }
 
   private closeFds(): void {
