@@ -112,7 +112,9 @@ async function runDaemon(loop: TradingLoop, maxCycles: number | undefined): Prom
     try {
       const { startMetricsServer } = await import('../metrics/server.ts');
       const { createStatusRoutes } = await import('../status/routes.ts');
-      const extraRoutes = mon.status_page ? createStatusRoutes({ loop, auditFile: loop.auditFile, logDir: loop.logDir, log: loop.log }) : undefined;
+      const { daemonStatus } = await import('../status/daemon.ts');
+      const status = () => daemonStatus(loop.state());
+      const extraRoutes = mon.status_page ? createStatusRoutes({ loop: { status }, auditFile: loop.auditFile, logDir: loop.logDir, log: loop.log }) : undefined;
       server = await startMetricsServer({ bind: mon.bind, port: mon.metrics_port, metrics: loop.metrics, health: () => loop.health(), ready: () => loop.ready(), extraRoutes });
     } catch (e) {
       await loop.stop('startup_failed');

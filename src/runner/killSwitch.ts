@@ -1,5 +1,15 @@
+/**
+ * The kill switch: a file whose presence latches a halt (recorded), and the `resume` request that
+ * clears it once the file is gone. A backtest replays history: the daemon's kill switch is not about it.
+ */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { RunMode } from '../config/schema/app.ts';
+import type { AuditEvent } from '../core/auditRecord.ts';
+import type { TradingState } from '../core/types.ts';
+import type { Logger } from '../log.ts';
+import type { StateStore } from '../state/store.ts';
+import { takeResumeRequest } from './resumeRequest.ts';
 
 /**
  * The kill switch file from policy governance. Relative paths are resolved against
@@ -11,3 +21,40 @@ export function killSwitchPath(file: string, cwd = process.cwd()): string {
 
 /** True while the kill switch file exists. One stat per cycle. */
 export const killSwitchPresent = (path: string): boolean => existsSync(path);
+
+/** Options of checkKillSwitch. */
+export interface KillSwitchCheck {
+  mode: RunMode;
+  file: string;
+  /** Where `resume` leaves its request. */
+  dataDir: string;
+  store: StateStore;
+  log: Logger;
+  write: (event: Exclude<AuditEvent, 'cycle'>, fields: Record<string, unknown>) => void;
+  now: number;
+}
+
+/** Latches a halt when the kill switch file appears; honours a pending `resume`. */
+export function checkKillSwitch(o: KillSwitchCheck): TradingState {
+  if (o.mode === 'BACKTEST') return 'ACTIVE';
+  const { store } = o;
+  const present = killSwitchPresent(o.file);
+  const halt = store.halt();
+  if (present && !halt) {
+    store.setHalt({ reason: 'kill_switch', by: 'kill_switch_file', ts: o.now });
+    o.log.warn({ file: o.file }, 'Kill switch file present: trading HALTED (latched until `resume --by NAME`)');
+    o.write('halt', { reason: 'kill_switch', kill_switch_file: o.file });
+    return 'HALTED';
+  }
+  if (halt) {
+    const request = takeResumeRequest(o.dataDir);
+    if (request && !present) {
+      store.setHalt(null);
+      o.log.warn({ by: request.by }, 'Trading resumed');
+      o.write('resume', { by: request.by, halted_since: new Date(halt.ts).toISOString(), halt_reason: halt.reason });
+      return 'ACTIVE';
+    }
+    return 'HALTED';
+  }
+  return 'ACTIVE';
+}

@@ -1,39 +1,53 @@
+/**
+ * The daemon: TradingLoop. Loads and fingerprints the configuration once, then each cycle:
+ * universe → triggers → proposals → risk → orders → execution → one audit record.
+ * This is the only place that sequences stages; the I/O around them sits at the edges of runCycle
+ * (market reads, execution, the record). Work that is not the cycle lives beside it: LIVE-only
+ * duties (liveDuties.ts), stamping and appending records (auditChannel.ts), drift (driftReport.ts),
+ * the kill switch (killSwitch.ts), PAPER's write-ahead (paperWriteAhead.ts); the status page builds
+ * its snapshot from state() in src/status/daemon.ts.
+ */
 import { resolve, join } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
 import type { RunMode } from '../config/schema/app.ts';
 import { ConfigDriftWatcher, type DriftStatus } from '../config/drift.ts';
 import { saveSnapshot } from '../config/snapshots.ts';
-import { AuditLogger, AuditWriteError } from '../audit/writer.ts';
-import type { AuditEvent, CycleRecord } from '../core/auditRecord.ts';
+import { AuditLogger } from '../audit/writer.ts';
+import type { CycleRecord } from '../core/auditRecord.ts';
 import { selectUniverse } from '../core/universe.ts';
 import { checkBooks, withoutRejected } from '../core/bookCheck.ts';
 import { scanTriggers } from '../core/triggers.ts';
 import { makeProposals } from '../core/proposals.ts';
-import { assessRisk, checkOrders } from '../core/risk.ts';
-import { planOrders } from '../core/orders.ts';
-import type { MarketSnapshot, OrderOutcome, PlannedOrder, PortfolioView, TradingState } from '../core/types.ts';
-import type { MarketData, Product } from '../exchange/types.ts';
+import { assessRisk } from '../core/risk.ts';
+import type { MarketSnapshot, PortfolioView, TradingState } from '../core/types.ts';
+import type { MarketData } from '../exchange/types.ts';
 import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
-import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
-import type { AuditSink } from '../execution/live.ts';
 import type { Executor } from '../execution/types.ts';
 import { createExecutor } from '../execution/index.ts';
 import { StateStore } from '../state/store.ts';
+import type { HaltInfo } from '../state/types.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createMetrics, type TraderMetrics } from '../metrics/registry.ts';
 import { healthFrom, type Health } from '../metrics/health.ts';
+import { AuditChannel } from './auditChannel.ts';
 import { wallClock, VirtualClock, type Clock } from './clock.ts';
-import { cycleStatus, executedCount, noTradeReason, type CycleStages } from './cycleOutcome.ts';
-import { killSwitchPath, killSwitchPresent } from './killSwitch.ts';
+import { noTradeReason, type CycleStages } from './cycleOutcome.ts';
+import { buildCycleRecord } from './cycleRecord.ts';
+import { DriftReport } from './driftReport.ts';
+import { checkKillSwitch, killSwitchPath, type KillSwitchCheck } from './killSwitch.ts';
 import { InstanceLock } from './lock.ts';
+import { checkLiveGates } from './liveGates.ts';
+import { LiveDuties } from './liveDuties.ts';
+import { fetchCandles, fetchProducts, marks, stopReason } from './marketReads.ts';
+import { orderStage } from './orderStage.ts';
+import { writeAheadPaper } from './paperWriteAhead.ts';
 import { nextSlot, seededRandom } from './schedule.ts';
 import { StageTimer } from './stageTimer.ts';
 import { previousRun } from './previousRun.ts';
-import { takeResumeRequest } from './resumeRequest.ts';
+import { isLiveVenue, type LiveVenue } from './reconcileStep.ts';
 import { codeVersion } from './version.ts';
-import { checkLiveGates, gateLiveOrders } from './liveGates.ts';
-import { isLiveVenue, LiveSession, ReconcileRefused, refusalMessage, type LiveVenue } from './reconcileStep.ts';
 
+/** Options of TradingLoop. */
 export interface TradingLoopOptions {
   configDir: string;
   /** Overrides app.yaml `mode` (CLI --mode / --live). */
@@ -51,15 +65,31 @@ export interface TradingLoopOptions {
   acceptReconcileDifferences?: boolean;
 }
 
-/** Candle history the stages need: a day of 15m bars, a week of 1h bars. */
-const M15_BARS = 96;
-const H1_BARS = 168;
+/** What the loop is doing, raw; src/status/daemon.ts turns it into the status page's snapshot. */
+export interface LoopState {
+  instanceId: string;
+  mode: RunMode;
+  codeVersion: string;
+  startedAt: number;
+  health: Health;
+  ready: boolean;
+  intervalSeconds: number;
+  cyclesRun: number;
+  lastCycleAt: number | null;
+  configHash: string;
+  drift: DriftStatus;
+  /** The trading state of the last cycle (a latched halt overrides it). */
+  lastTrading: TradingState;
+  halt: HaltInfo | null;
+  killSwitchFile: string;
+  auditFile: string;
+  auditWritable: boolean;
+  logDir: string;
+  /** The book at the current time, without market prices; undefined before start and after stop. */
+  portfolio: PortfolioView | undefined;
+}
 
-/**
- * The daemon. Loads and fingerprints the configuration once, then each cycle:
- * universe → triggers → proposals → risk → orders → execution → one audit record.
- * This is the only place that sequences stages and does I/O around them.
- */
+/** The daemon: startup, one cycle at a time on a schedule, shutdown. */
 export class TradingLoop {
   readonly config: LoadedConfig;
   /** 16 hex chars over policy + signals + universe, computed once from the parsed bytes. */
@@ -76,21 +106,21 @@ export class TradingLoop {
   private readonly market: MarketData;
   /** LIVE only: the order side of the market. DRY_RUN and PAPER never hold one. */
   private readonly venue?: LiveVenue;
-  /** LIVE only: unknown-order resolution, fill booking, reconciliation, cancel on shutdown. */
-  private live?: LiveSession;
+  /** LIVE only: unknown-order resolution, fill booking, reconciliation, gating, cancel on shutdown. */
+  private live?: LiveDuties;
   /** The loopback test venue the exchange was pointed at (TRADER_CCXT_URL_OVERRIDE), if any. */
   private readonly urlOverride?: string;
   private readonly acceptReconcile: boolean;
   private readonly ownsMarket: boolean;
-  private readonly drift: ConfigDriftWatcher;
-  private readonly killSwitchFile: string;
+  private readonly drift: DriftReport;
+  /** Stamps records and turns a failed write into a halt of order flow. */
+  private readonly records: AuditChannel;
+  private readonly killSwitch: Omit<KillSwitchCheck, 'store' | 'now'>;
   private readonly version = codeVersion();
   private lock?: InstanceLock;
   private audit?: AuditLogger;
   private store?: StateStore;
   private executor?: Executor;
-  private driftStatus: DriftStatus;
-  private auditDown?: { since: string; error: string };
   private previouslyEligible = new Set<string>();
   private cyclesRun = 0;
   private readonly startedAt = Date.now();
@@ -121,9 +151,6 @@ export class TradingLoop {
       this.venue = this.market;
     }
     this.acceptReconcile = opts.acceptReconcileDifferences === true;
-    this.drift = new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash);
-    this.driftStatus = { drifted: false, onDiskHash: this.configHash, changedFiles: [] };
-    this.killSwitchFile = killSwitchPath(this.config.policy.governance.kill_switch_file);
     this.metrics = createMetrics({
       instanceId: app.instance_id,
       mode: this.mode,
@@ -132,6 +159,10 @@ export class TradingLoop {
       commit: this.version.commit,
       intervalSeconds: this.intervalMs / 1000,
     });
+    const write = this.write;
+    this.drift = new DriftReport({ watcher: new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash), configHash: this.configHash, metrics: this.metrics, log: this.log, write });
+    this.records = new AuditChannel({ instanceId: app.instance_id, mode: this.mode, configHash: this.configHash, codeVersion: this.version.label, clock: this.clock, metrics: this.metrics, log: this.log, onDiskHash: this.drift.onDiskHash });
+    this.killSwitch = { mode: this.mode, file: killSwitchPath(this.config.policy.governance.kill_switch_file), dataDir: this.dataDir, log: this.log, write };
   }
 
   /** Takes the instance lock, opens state and the audit log, snapshots the config, writes `startup`. */
@@ -149,22 +180,17 @@ export class TradingLoop {
         hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
         rotation: { mode: app.logging.rotation.mode, maxBytes: app.logging.rotation.max_mb * 1024 * 1024, compress: app.logging.rotation.compress },
       });
+      this.records.attach(this.audit);
       // A torn last line from a crash was moved aside on open: say so in the trail itself.
       for (const r of this.audit.recovered) this.write('audit_recovered', { quarantine_file: r.quarantineFile, bytes: r.bytes });
       saveSnapshot(this.logDir, this.config);
-      this.store = StateStore.open({ dir: this.dataDir, mode: this.mode, startingCashUsd: this.config.policy.sizing.starting_cash_usd });
-      const store = this.store;
+      const store = (this.store = StateStore.open({ dir: this.dataDir, mode: this.mode, startingCashUsd: this.config.policy.sizing.starting_cash_usd }));
       if (this.venue) {
-        this.live = new LiveSession({ venue: this.venue, store, config: this.config, audit: this.strictSink, record: (f) => this.write('reconcile', f), log: this.log, now: () => this.clock.now() });
+        const now = () => this.clock.now();
+        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
       }
       const live = this.live;
-      this.executor = createExecutor({
-        mode: this.mode,
-        store,
-        policy: this.config.policy,
-        // LIVE only: orders go out write-ahead; fills are booked as the venue reports them.
-        ...(this.venue && live && { live: { venue: this.venue, audit: this.strictSink, configHash: this.configHash, cycle: () => store.currentCycle(), onOrderState: (s) => void live.book(s) } }),
-      });
+      this.executor = createExecutor({ mode: this.mode, store, policy: this.config.policy, ...(live && { live: live.executorOptions() }) });
       if (this.urlOverride) this.log.warn({ exchange_url_override: this.urlOverride }, 'exchange pointed at a local test venue (TRADER_CCXT_URL_OVERRIDE): not the real exchange');
       const changed = before && before.configHash !== this.configHash;
       this.write('startup', {
@@ -181,10 +207,10 @@ export class TradingLoop {
         exchange: this.market.name,
         ...(this.urlOverride && { exchange_url_override: this.urlOverride }),
       });
-      if (live) await this.startLive(live);
+      if (live) await live.start();
       this.started = true;
     } catch (e) {
-      this.close();
+      await this.close();
       await this.releaseMarket();
       throw e;
     }
@@ -193,88 +219,49 @@ export class TradingLoop {
   /** One full cycle. Never throws for a stage failure: the cycle ends NO_TRADE and is recorded. */
   async runCycle(): Promise<CycleRecord> {
     const store = this.requireStarted();
+    const { policy, signals, strategies, app } = this.config;
     const timer = new StageTimer();
     const now = this.clock.now();
     const cycle = store.nextCycle();
-    this.checkDrift();
-    const stages: CycleStages = {};
+    this.drift.check();
+    const s: CycleStages = {};
     let stopped: string | undefined;
     let trading: TradingState = store.halt() ? 'HALTED' : 'ACTIVE';
     let portfolio: PortfolioView | undefined;
     try {
-      trading = this.checkKillSwitch(now);
-      if (this.live) {
-        // LIVE: first learn what became of orders whose fate is unknown (and reconcile when due).
-        await timer.async('reconcile', () => this.liveHousekeeping(this.live!, cycle));
-        if (this.live.intents().unresolved.length > 0) stopped = 'unresolved_orders';
-      }
-      const products = await timer.async('market_data', () => this.market.listProducts().catch((e: unknown) => Promise.reject(new DataUnavailable('products', e))));
-      const universe = timer.sync('universe', () =>
-        selectUniverse({
-          universe: this.config.universe,
-          policy: this.config.policy,
-          products,
-          previouslyEligible: this.previouslyEligible,
-          bans: store.bans(now),
-          now,
-        }),
-      );
-      stages.universe = universe;
-      const held = store.positions().map((p) => p.symbol);
-      const fetched = await timer.async('candles', () => this.fetchCandles([...universe.assets.map((a) => a.symbol), ...held]));
+      trading = checkKillSwitch({ ...this.killSwitch, store, now });
+      if (this.live) stopped = await timer.async('reconcile', () => this.live!.housekeeping(cycle)); // LIVE: first learn what became of unknown orders
+      const products = await timer.async('market_data', () => fetchProducts(this.market));
+      const universe = (s.universe = timer.sync('universe', () => selectUniverse({ universe: this.config.universe, policy, products, previouslyEligible: this.previouslyEligible, bans: store.bans(now), now })));
+      const candles = await timer.async('candles', () => fetchCandles(this.market, [...universe.assets.map((a) => a.symbol), ...store.positions().map((p) => p.symbol)]));
       // Only books that agree with their own candles (and are listed once) price anything from here on.
-      const books = timer.sync('book_check', () => checkBooks({ products, candles: fetched, maxDisagreementPct: this.config.policy.market_data.max_price_disagreement_pct }));
-      const eligible = withoutRejected(universe, books.rejected);
-      stages.universe = eligible;
+      const books = timer.sync('book_check', () => checkBooks({ products, candles, maxDisagreementPct: policy.market_data.max_price_disagreement_pct }));
+      const eligible = (s.universe = withoutRejected(universe, books.rejected));
       this.previouslyEligible = new Set(eligible.assets.map((a) => a.symbol));
-      const snapshot: MarketSnapshot = { now, products: books.products, candles: fetched };
-      const pf = store.view(now, marks(snapshot.products));
-      portfolio = pf;
-      stages.triggers = timer.sync('triggers', () => scanTriggers({ signals: this.config.signals, assets: eligible.assets, snapshot }));
-      stages.proposals = timer.sync('proposals', () =>
-        makeProposals({
-          strategies: this.config.strategies,
-          policy: this.config.policy,
-          triggers: stages.triggers!.triggers,
-          assets: eligible.assets,
-          portfolio: pf,
-          snapshot,
-        }),
-      );
-      stages.risk = timer.sync('risk', () =>
-        assessRisk({ policy: this.config.policy, proposals: stages.proposals!.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading }),
-      );
-      trading = stages.risk.trading;
-      const { plan, planned } = timer.sync('orders', () => {
-        const plan = planOrders({ policy: this.config.policy, approved: stages.risk!.approved, snapshot, instanceId: this.config.app.instance_id, cycle });
-        return { plan, planned: checkOrders({ policy: this.config.policy, orders: plan.orders, snapshot, recentOrders: pf.recentTrades, now }) };
-      });
-      stages.plannedCount = plan.orders.length;
-      stages.acceptedCount = planned.accepted.length;
-      const rejections = stages.risk.rejections;
-      for (const s of plan.skipped) (rejections[s.symbol] ??= []).push(s.reason);
-      for (const r of planned.rejected) (rejections[r.order.symbol] ??= []).push(r.denial);
-      let toSend = planned.accepted;
-      if (this.live) {
-        // LIVE: no entries while an order is unknown; no second order where one is already open.
-        const gate = gateLiveOrders(toSend, this.live.intents());
-        for (const h of gate.held) (rejections[h.order.symbol] ??= []).push(h.reason);
-        if (gate.send.length === 0 && gate.held.length > 0) stopped ??= gate.held[0]!.reason.split(':')[0];
-        toSend = gate.send;
-      }
-      if (toSend.length > 0) {
-        if (this.auditDown || !this.writeAheadPaper(toSend, cycle)) stopped = 'audit_unavailable';
-        else stages.outcomes = await timer.async('execution', () => this.executor!.execute(toSend, { snapshot, now, cycle }));
+      const snapshot: MarketSnapshot = { now, products: books.products, candles };
+      const pf = (portfolio = store.view(now, marks(snapshot.products)));
+      const triggers = (s.triggers = timer.sync('triggers', () => scanTriggers({ signals, assets: eligible.assets, snapshot })));
+      const proposals = (s.proposals = timer.sync('proposals', () => makeProposals({ strategies, policy, triggers: triggers.triggers, assets: eligible.assets, portfolio: pf, snapshot })));
+      const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading })));
+      trading = risk.trading;
+      const orders = timer.sync('orders', () => orderStage({ policy, approved: risk.approved, snapshot, instanceId: app.instance_id, cycle, recentOrders: pf.recentTrades, now, rejections: risk.rejections }));
+      s.plannedCount = orders.plannedCount;
+      s.acceptedCount = orders.accepted.length;
+      const gated = this.live ? this.live.gate(orders.accepted, risk.rejections) : { send: orders.accepted };
+      stopped ??= gated.stopped;
+      if (gated.send.length > 0) {
+        if (this.records.down || !writeAheadPaper(this.mode, this.records.strictSink, gated.send, cycle)) stopped = 'audit_unavailable';
+        else s.outcomes = await timer.async('execution', () => this.executor!.execute(gated.send, { snapshot, now, cycle }));
       }
       // Fills changed the book: the record shows it after them (most cycles fill nothing).
-      if (stages.outcomes?.some((o) => o.success)) portfolio = store.view(now, marks(snapshot.products));
+      if (s.outcomes?.some((o) => o.success)) portfolio = store.view(now, marks(snapshot.products));
     } catch (e) {
-      stopped = e instanceof DataUnavailable ? (isCircuitOpen(e.cause) ? 'circuit_open' : `data_unavailable:${e.what}`) : `exception:${e instanceof Error ? e.name : typeof e}`;
+      stopped = stopReason(e);
       this.log.error({ err: e, cycle }, 'cycle failed');
     }
-    const reason = noTradeReason(stages, stopped);
+    const reason = noTradeReason(s, stopped);
     portfolio ??= store.view(now, {}); // the cycle stopped before it had market prices
-    const record = this.cycleRecord({ cycle, now, stages, reason, trading, portfolio, latencies: timer.latencies });
+    const record = buildCycleRecord({ base: this.records.base('cycle', now), cycle, stages: s, reason, trading, portfolio, latencies: timer.latencies });
     this.auditCycle(record);
     this.cyclesRun++;
     this.lastCycleAt = Date.now();
@@ -288,7 +275,7 @@ export class TradingLoop {
    */
   auditCycle(payload: Omit<CycleRecord, 'config_hash' | 'stage_latencies'> & Partial<Pick<CycleRecord, 'config_hash' | 'stage_latencies'>>): void {
     const record = { ...payload, stage_latencies: payload.stage_latencies ?? {}, config_hash: payload.config_hash ?? this.configHash };
-    this.append(record);
+    this.records.append(record);
   }
 
   /** Runs cycles on the schedule until `signal` aborts or `maxCycles` is reached. */
@@ -308,12 +295,10 @@ export class TradingLoop {
 
   /** Writes `shutdown`, flushes and releases everything. Safe to call twice. */
   async stop(reason: string): Promise<void> {
-    const cancelled = await this.cancelOnShutdown(reason);
+    const cancelled = this.live && this.store ? await this.live.cancelOnShutdown(reason) : {};
     if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun, ...cancelled });
     this.metrics.setUp(false);
-    const compressing = this.audit?.whenIdle(); // a rotated file being gzip'd is finished, not left to the next start
-    this.close();
-    await compressing;
+    await this.close();
     await this.releaseMarket();
   }
 
@@ -322,41 +307,27 @@ export class TradingLoop {
     return healthFrom({ lastCycleAt: this.lastCycleAt, startedAt: this.startedAt, intervalSeconds: this.intervalMs / 1000, now: Date.now() });
   }
 
-  /** A plain snapshot of what the daemon is doing, for the status page and /api/status. No secrets. */
-  status(): DaemonStatus {
-    const now = this.clock.now();
-    const view = this.store?.view(now, {});
-    const halt = this.store?.halt() ?? null;
+  /** What the loop is doing now, for the status page (src/status/daemon.ts) and /api/status. No secrets. */
+  state(): LoopState {
     return {
-      instance_id: this.config.app.instance_id,
+      instanceId: this.config.app.instance_id,
       mode: this.mode,
-      pid: process.pid,
-      code_version: this.version.label,
-      started_at: new Date(this.startedAt).toISOString(),
-      uptime_seconds: Math.round((Date.now() - this.startedAt) / 1000),
+      codeVersion: this.version.label,
+      startedAt: this.startedAt,
       health: this.health(),
       ready: this.ready(),
-      interval_seconds: this.intervalMs / 1000,
-      cycles_run: this.cyclesRun,
-      last_cycle_at: this.lastCycleAt === null ? null : new Date(this.lastCycleAt).toISOString(),
-      config_hash: this.configHash,
-      config_hash_on_disk: this.driftStatus.onDiskHash,
-      config_drift: this.driftStatus.drifted,
-      changed_files: this.driftStatus.changedFiles,
-      trading_state: halt ? 'HALTED' : this.lastTrading,
-      halt: halt && { reason: halt.reason, by: halt.by, since: new Date(halt.ts).toISOString() },
-      kill_switch_file: this.killSwitchFile,
-      kill_switch_present: killSwitchPresent(this.killSwitchFile),
-      audit_file: this.auditFile,
-      audit_writable: this.auditDown === undefined,
-      log_dir: this.logDir,
-      portfolio: view && {
-        cash_usd: round2(view.cashUsd),
-        equity_usd: round2(view.equityUsd),
-        daily_pnl_usd: round2(view.dailyPnlUsd),
-        weekly_pnl_usd: round2(view.weeklyPnlUsd),
-        positions: view.positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, avg_entry_price: p.avgEntryPrice, entry_time: new Date(p.entryTime).toISOString(), tier: p.tier })),
-      },
+      intervalSeconds: this.intervalMs / 1000,
+      cyclesRun: this.cyclesRun,
+      lastCycleAt: this.lastCycleAt,
+      configHash: this.configHash,
+      drift: this.drift.status,
+      lastTrading: this.lastTrading,
+      halt: this.store?.halt() ?? null,
+      killSwitchFile: this.killSwitch.file,
+      auditFile: this.auditFile,
+      auditWritable: this.records.down === undefined,
+      logDir: this.logDir,
+      portfolio: this.store?.view(this.clock.now(), {}),
     };
   }
 
@@ -372,11 +343,12 @@ export class TradingLoop {
 
   /** Re-checks the config files on disk now (SIGHUP) and logs the result. */
   recheckConfig(): DriftStatus {
-    const s = this.checkDrift();
+    const s = this.drift.check();
     this.log.info({ drifted: s.drifted, config_hash: this.configHash, config_hash_on_disk: s.onDiskHash, changed_files: s.changedFiles }, s.drifted ? 'config on disk differs from the loaded config' : 'config on disk matches the loaded config');
     return s;
   }
 
+  /** Cycles run since this loop started. */
   get cycles(): number {
     return this.cyclesRun;
   }
@@ -388,230 +360,12 @@ export class TradingLoop {
     return this.store;
   }
 
-  /** A day of 15m and a week of 1h bars for each symbol (eligible and held). */
-  private async fetchCandles(symbols: string[]): Promise<MarketSnapshot['candles']> {
-    const candles: Record<string, MarketSnapshot['candles'][string]> = {};
-    for (const symbol of new Set(symbols)) {
-      try {
-        const [m15, h1] = await Promise.all([this.market.fetchCandles(symbol, '15m', M15_BARS), this.market.fetchCandles(symbol, '1h', H1_BARS)]);
-        candles[symbol] = { m15, h1 };
-      } catch (e) {
-        throw new DataUnavailable(`candles:${symbol}`, e);
-      }
-    }
-    return candles;
-  }
-
-  private checkDrift(): DriftStatus {
-    const s = this.drift.check();
-    if (s === this.driftStatus) return s;
-    const was = this.driftStatus.drifted;
-    this.driftStatus = s;
-    this.metrics.setDrift(s.drifted ? s.onDiskHash : null);
-    if (s.drifted && !was) {
-      this.log.warn({ config_hash: this.configHash, config_hash_on_disk: s.onDiskHash, changed_files: s.changedFiles }, `Configuration drift: files on disk (${s.onDiskHash}) differ from the loaded config (${this.configHash}); still trading on the loaded config until restart`);
-    } else if (!s.drifted && was) {
-      this.log.info({ config_hash: this.configHash }, 'Configuration drift cleared: files on disk match the loaded config again');
-    }
-    if (s.drifted !== was || s.drifted) {
-      this.write('config_drift', { drifted: s.drifted, config_hash_on_disk: s.onDiskHash, changed_files: s.changedFiles });
-    }
-    return s;
-  }
-
-  /** Latches a halt when the kill switch file appears; honours a pending `resume`. */
-  private checkKillSwitch(now: number): TradingState {
-    const store = this.store!;
-    // A backtest replays history: the live daemon's kill switch file is not about it.
-    if (this.mode === 'BACKTEST') return 'ACTIVE';
-    const present = killSwitchPresent(this.killSwitchFile);
-    const halt = store.halt();
-    if (present && !halt) {
-      store.setHalt({ reason: 'kill_switch', by: 'kill_switch_file', ts: now });
-      this.log.warn({ file: this.killSwitchFile }, 'Kill switch file present: trading HALTED (latched until `resume --by NAME`)');
-      this.write('halt', { reason: 'kill_switch', kill_switch_file: this.killSwitchFile });
-      return 'HALTED';
-    }
-    if (halt) {
-      const request = takeResumeRequest(this.dataDir);
-      if (request && !present) {
-        store.setHalt(null);
-        this.log.warn({ by: request.by }, 'Trading resumed');
-        this.write('resume', { by: request.by, halted_since: new Date(halt.ts).toISOString(), halt_reason: halt.reason });
-        return 'ACTIVE';
-      }
-      return 'HALTED';
-    }
-    return 'ACTIVE';
-  }
-
-  private cycleRecord(c: {
-    cycle: number;
-    now: number;
-    stages: CycleStages;
-    reason: string | null;
-    trading: TradingState;
-    portfolio: ReturnType<StateStore['view']>;
-    latencies: Record<string, number>;
-  }): CycleRecord {
-    const { stages: s, portfolio: p } = c;
-    const outcomes: OrderOutcome[] = s.outcomes ?? [];
-    return {
-      ...this.base('cycle', c.now),
-      cycle: c.cycle,
-      status: cycleStatus(c.reason),
-      no_trade_reason: c.reason,
-      trading_state: c.trading,
-      stage_latencies: c.latencies,
-      pnl: {
-        daily_usd: round2(p.dailyPnlUsd),
-        weekly_usd: round2(p.weeklyPnlUsd),
-        open_positions: p.positions.length,
-        consecutive_losses: p.consecutiveLosses,
-        equity_usd: round2(p.equityUsd),
-        cash_usd: round2(p.cashUsd),
-      },
-      universe: s.universe
-        ? {
-            total_eligible: s.universe.totalEligible,
-            tier_1: s.universe.byTier.tier_1.length,
-            tier_2: s.universe.byTier.tier_2.length,
-            tier_3: s.universe.byTier.tier_3.length,
-            excluded: s.universe.excluded,
-          }
-        : null,
-      triggers: s.triggers
-        ? {
-            count: s.triggers.triggers.length,
-            regime: s.triggers.regime,
-            top_3: s.triggers.triggers.slice(0, 3).map((t) => ({ symbol: t.symbol, type: t.type, strength: round3(t.strength) })),
-            skipped: s.triggers.skipped,
-          }
-        : null,
-      proposals: {
-        base_count: s.proposals?.proposals.length ?? 0,
-        risk_approved_count: s.risk?.approved.length ?? 0,
-        final_executed_count: executedCount(s),
-      },
-      risk_violations: s.risk?.violations ?? [],
-      proposal_rejections: { ...(s.proposals?.rejections ?? {}), ...(s.risk?.rejections ?? {}) },
-      orders: outcomes,
-    };
-  }
-
-  private base<E extends AuditEvent>(event: E, now = this.clock.now()) {
-    return {
-      timestamp: new Date(now).toISOString(),
-      event,
-      instance_id: this.config.app.instance_id,
-      mode: this.mode,
-      config_hash: this.configHash,
-      ...(this.driftStatus.drifted ? { config_hash_on_disk: this.driftStatus.onDiskHash } : {}),
-      code_version: this.version.label,
-    };
-  }
-
   /** A lifecycle record (startup, shutdown, halt, …), stamped like every other. */
-  private write(event: Exclude<AuditEvent, 'cycle'>, fields: Record<string, unknown>): void {
-    this.append({ ...this.base(event), ...fields });
-  }
-
-  /**
-   * Appends one record. A failed write halts order flow (auditDown) until a later
-   * write succeeds; the halt and the resume are then recorded.
-   */
-  private append(record: Record<string, unknown>): void {
-    const audit = this.audit;
-    if (!audit) throw new Error('audit log is not open');
-    if (this.auditDown) {
-      const down = this.auditDown;
-      try {
-        audit.append({ ...this.base('halt'), reason: 'audit_write_failed', since: down.since, error: down.error });
-        audit.append({ ...this.base('resume'), by: 'audit_writer', reason: 'audit_write_recovered', halted_since: down.since });
-        this.auditDown = undefined;
-        this.log.warn({ since: down.since }, 'Audit log writable again: order flow resumed');
-      } catch {
-        return;
-      }
-    }
-    try {
-      audit.append(record);
-      this.metrics.auditWritten();
-    } catch (e) {
-      if (!(e instanceof AuditWriteError)) throw e;
-      this.metrics.auditWriteFailed();
-      this.auditDown = { since: new Date(this.clock.now()).toISOString(), error: e.message };
-      this.log.error({ err: e.message, file: this.auditFile }, 'Audit log write failed: no order will be sent until it is writable again');
-    }
-  }
-
-  /**
-   * The audit sink for LIVE order records (order_intent, order_outcome, order_unknown): stamped like
-   * every record, and throwing when the record did not reach the log, so that no order is sent
-   * without its intent on disk. `append` itself swallows the failure (the loop carries on, auditDown).
-   */
-  private readonly strictSink: AuditSink = (r) => {
-    this.append({ ...this.base(r.event as Exclude<AuditEvent, 'cycle'>), ...r });
-    if (this.auditDown) throw new Error(`audit log not writable: ${this.auditDown.error}`);
-  };
-
-  /**
-   * PAPER books fills at once, before the cycle record exists: an `order_intent` record goes
-   * first, so a disk that fills mid-cycle cannot leave a fill the trail never mentions. (LIVE
-   * writes its own intents around each send; DRY_RUN sends nothing; a backtest is regenerable.)
-   */
-  private writeAheadPaper(orders: readonly PlannedOrder[], cycle: number): boolean {
-    if (this.mode !== 'PAPER') return true;
-    try {
-      for (const o of orders) {
-        this.strictSink({ event: 'order_intent', client_order_id: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price: o.limitPrice ?? null, cycle });
-      }
-      return true;
-    } catch {
-      return false;
-    }
-  }
+  private readonly write: AuditChannel['write'] = (event, fields) => this.records.write(event, fields);
 
   /** ccxt keeps HTTP connections alive (they would hold the process open); a market we built is ours to release. */
   private async releaseMarket(): Promise<void> {
     if (this.ownsMarket) await (this.market as { close?: () => Promise<void> }).close?.().catch(() => undefined);
-  }
-
-  /** LIVE startup: resolve unknown orders, then reconcile; a difference stops startup unless accepted. */
-  private async startLive(live: LiveSession): Promise<void> {
-    await live.resolve();
-    let outcome: Awaited<ReturnType<LiveSession['reconcile']>>;
-    try {
-      outcome = await live.reconcile({ trigger: 'startup', accept: this.acceptReconcile });
-    } catch (e) {
-      throw new ReconcileRefused(`LIVE startup refused: cannot reconcile with the exchange: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    if (outcome.refused) throw new ReconcileRefused(refusalMessage(outcome.differences, this.auditFile));
-  }
-
-  /** LIVE, each cycle before anything is proposed: resolve unknown orders; reconcile when due. */
-  private async liveHousekeeping(live: LiveSession, cycle: number): Promise<void> {
-    await live.resolve();
-    const due = live.due(cycle);
-    if (!due) return;
-    try {
-      await live.reconcile({ trigger: due, cycle });
-    } catch (e) {
-      // Recorded by reconcile; the cycle goes on (its market reads say whether the venue is up).
-      this.log.warn({ cycle, err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; tried again when next due');
-    }
-  }
-
-  /** LIVE with execution.cancel_open_orders_on_shutdown: cancels our open orders; the fields go on the shutdown record. */
-  private async cancelOnShutdown(reason: string): Promise<Record<string, unknown>> {
-    if (!this.live || !this.store || reason === 'startup_failed' || !this.config.policy.execution.cancel_open_orders_on_shutdown) return {};
-    try {
-      const r = await this.live.cancelOpen();
-      if (r.cancelled.length || r.failed.length) this.log.info({ cancelled: r.cancelled, failed: r.failed }, 'open orders cancelled on shutdown');
-      return { open_orders_cancelled: r.cancelled, cancel_failed: r.failed };
-    } catch (e) {
-      return { open_orders_cancelled: [], cancel_failed: [e instanceof Error ? e.message : String(e)] };
-    }
   }
 
   private observe(record: CycleRecord, trading: TradingState): void {
@@ -628,63 +382,16 @@ export class TradingLoop {
     this.metrics.setKillSwitch(this.store?.halt()?.reason === 'kill_switch');
   }
 
-  private close(): void {
+  /** Closes state and the audit log (waiting for a rotated file's gzip), then releases the instance lock. */
+  private async close(): Promise<void> {
+    const audit = this.audit;
     this.store?.close();
-    this.audit?.close();
-    this.lock?.release();
     this.store = undefined;
+    this.records.attach(undefined);
     this.audit = undefined;
+    audit?.close();
+    await audit?.whenIdle(); // a rotated file being gzip'd is finished before the lock goes, not left to the next start
+    this.lock?.release();
     this.lock = undefined;
   }
 }
-
-/** What `TradingLoop.status()` returns (JSON-ready). */
-export interface DaemonStatus {
-  instance_id: string;
-  mode: RunMode;
-  pid: number;
-  code_version: string;
-  started_at: string;
-  uptime_seconds: number;
-  health: Health;
-  ready: boolean;
-  interval_seconds: number;
-  cycles_run: number;
-  last_cycle_at: string | null;
-  config_hash: string;
-  config_hash_on_disk: string;
-  config_drift: boolean;
-  changed_files: string[];
-  trading_state: TradingState;
-  halt: { reason: string; by: string; since: string } | null;
-  kill_switch_file: string;
-  kill_switch_present: boolean;
-  audit_file: string;
-  audit_writable: boolean;
-  log_dir: string;
-  portfolio:
-    | {
-        cash_usd: number;
-        equity_usd: number;
-        daily_pnl_usd: number;
-        weekly_pnl_usd: number;
-        positions: { symbol: string; quantity: number; avg_entry_price: number; entry_time: string; tier: string }[];
-      }
-    | undefined;
-}
-
-/** A market read failed; the cycle is recorded as `data_unavailable:<what>`. */
-export class DataUnavailable extends Error {
-  constructor(
-    readonly what: string,
-    cause: unknown,
-  ) {
-    super(`data unavailable: ${what}`, { cause });
-    this.name = 'DataUnavailable';
-  }
-}
-
-const isCircuitOpen = (e: unknown): boolean => e instanceof ExchangeError && e.kind === 'circuit_open';
-const marks = (products: readonly Product[]): Record<string, number> => Object.fromEntries(products.map((p) => [p.symbol, p.bid]));
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;

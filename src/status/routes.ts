@@ -2,7 +2,7 @@
  * The status page and its JSON API, served by the daemon's metrics server as `extraRoutes`:
  *
  *   GET /, /status               the page (src/status/page.html)
- *   GET /api/status              the daemon's status (TradingLoop.status())
+ *   GET /api/status              the daemon's status (src/status/daemon.ts, from TradingLoop.state())
  *   GET /api/cycles?limit=N      the last N cycle records (1..500, default 50), oldest first
  *   GET /api/config/timeline     config_hash changes in the audit log, and which hashes have snapshots
  *   GET /api/config/diff?from=HASH&to=HASH   per-file unified diff of two config snapshots
@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import type { DaemonStatus } from '../runner/mainLoop.ts';
+import type { DaemonStatus } from './daemon.ts';
 import { lastCycles } from './cycles.ts';
 import { ApiError, sendError, sendHtml, sendJson } from './http.ts';
 import { loadStatusPage, type StatusPage } from './page.ts';

@@ -6,7 +6,7 @@ import { resolveInputs } from '../../src/audit/read.ts';
 import { summarize } from '../../src/audit/summary.ts';
 import { createMetrics } from '../../src/metrics/registry.ts';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.ts';
-import type { DaemonStatus } from '../../src/runner/mainLoop.ts';
+import type { DaemonStatus } from '../../src/status/daemon.ts';
 import { createStatusRoutes } from '../../src/status/routes.ts';
 import { appendRecords, cycleRecord, eventRecord, fakeStatus, logDirWithSnapshots } from './fixtures.ts';
 

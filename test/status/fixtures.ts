@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { saveSnapshot } from '../../src/config/snapshots.ts';
-import type { DaemonStatus } from '../../src/runner/mainLoop.ts';
+import type { DaemonStatus } from '../../src/status/daemon.ts';
 import { copyConfig, tempDir } from '../helpers/cli.ts';
 
 const ENV = { COINBASE_API_KEY: 'k', COINBASE_API_SECRET: 's' };

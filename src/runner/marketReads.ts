@@ -1,0 +1,48 @@
+/**
+ * The cycle's market reads (its input edge): products, then a day of 15m and a week of 1h candles
+ * per symbol. A failed read becomes DataUnavailable, which the cycle records as its stop reason.
+ */
+import type { MarketSnapshot } from '../core/types.ts';
+import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
+import type { MarketData, Product } from '../exchange/types.ts';
+
+/** Candle history the stages need: a day of 15m bars, a week of 1h bars. */
+const M15_BARS = 96;
+const H1_BARS = 168;
+
+/** A market read failed; the cycle is recorded as `data_unavailable:<what>`. */
+export class DataUnavailable extends Error {
+  constructor(
+    readonly what: string,
+    cause: unknown,
+  ) {
+    super(`data unavailable: ${what}`, { cause });
+    this.name = 'DataUnavailable';
+  }
+}
+
+/** The market's products; a failure is DataUnavailable('products'). */
+export const fetchProducts = (market: MarketData): Promise<Product[]> => market.listProducts().catch((e: unknown) => Promise.reject(new DataUnavailable('products', e)));
+
+/** A day of 15m and a week of 1h bars for each symbol (eligible and held), one symbol at a time. */
+export async function fetchCandles(market: MarketData, symbols: string[]): Promise<MarketSnapshot['candles']> {
+  const candles: Record<string, MarketSnapshot['candles'][string]> = {};
+  for (const symbol of new Set(symbols)) {
+    try {
+      const [m15, h1] = await Promise.all([market.fetchCandles(symbol, '15m', M15_BARS), market.fetchCandles(symbol, '1h', H1_BARS)]);
+      candles[symbol] = { m15, h1 };
+    } catch (e) {
+      throw new DataUnavailable(`candles:${symbol}`, e);
+    }
+  }
+  return candles;
+}
+
+/** Mark prices (the bid) by symbol, for valuing the book. */
+export const marks = (products: readonly Product[]): Record<string, number> => Object.fromEntries(products.map((p) => [p.symbol, p.bid]));
+
+/** The no_trade_reason of a cycle that threw: circuit_open, data_unavailable:<what> or exception:<name>. */
+export function stopReason(e: unknown): string {
+  if (!(e instanceof DataUnavailable)) return `exception:${e instanceof Error ? e.name : typeof e}`;
+  return e.cause instanceof ExchangeError && e.cause.kind === 'circuit_open' ? 'circuit_open' : `data_unavailable:${e.what}`;
+}
