@@ -1,6 +1,6 @@
 /** Several configurations' reports on the same data, side by side, one column per config hash. */
 import { dataLine, renderReasons, REPORT_ROWS, type BacktestReport } from './report.ts';
-import { renderTable } from './table.ts';
+import { renderTable } from '../table.ts';
 
 /** The JSON of a comparison: the data once, then each run's report keyed by its config hash. */
 export interface Comparison {

@@ -8,7 +8,7 @@ import type { CycleRecord } from '../core/auditRecord.ts';
 import type { SkippedRows } from '../exchange/replay/index.ts';
 import type { FillRow, ReconcileReport } from '../state/types.ts';
 import { countBy, exposure, maxDrawdown, tradeStats, type EquityPoint } from './stats.ts';
-import { renderTable } from './table.ts';
+import { renderTable } from '../table.ts';
 
 /** What the report says about the data replayed. */
 export interface DataInfo {

@@ -1,11 +1,11 @@
 import { type Command, Option } from 'commander';
-import { renderCounts, renderTable } from '../audit/format.ts';
 import { driftReport } from '../audit/drift.ts';
 import { resolveInputs } from '../audit/read.ts';
 import { parseTimeArg, summarize, type Summary } from '../audit/summary.ts';
 import { followFile, RECORD_ROW_HEADER, renderRecordRow, tailLines } from '../audit/tail.ts';
 import { verifyLog, type VerifyResult } from '../audit/verify.ts';
 import { UsageError } from '../errors.ts';
+import { renderTable } from '../table.ts';
 
 /** Where a command writes and how it sets the exit code (tests capture both). */
 export interface CommandIo {
@@ -47,7 +47,7 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
       const r = await driftReport(resolveInputs(paths));
       if (opts.json) io.out(`${JSON.stringify(r)}\n`);
       else {
-        io.out(renderTable(['instance', 'config_hash', 'on_disk', 'last_record', 'log'], r.instances.map((i) => [i.instance, i.config_hash, i.config_hash_on_disk, i.timestamp, i.log])));
+        io.out(renderTable(r.instances.map((i) => [i.instance, i.config_hash, i.config_hash_on_disk, i.timestamp, i.log]), ['instance', 'config_hash', 'on_disk', 'last_record', 'log']));
         for (const l of r.unstamped_logs) io.out(`${l}: no record carries a config_hash\n`);
         io.out(r.in_sync ? `in sync${r.hashes[0] ? `: ${r.hashes[0]}` : ''}\n` : `DRIFT: ${r.hashes.length} config hashes across ${r.instances.length} instances\n`);
       }
@@ -125,11 +125,11 @@ function positiveInt(flag: string, v: string): number {
 /** Table form of a summary: buckets, then the hash timeline. */
 export function renderSummary(s: Summary): string {
   const rows = s.buckets.map((b) => [b.config_hash ?? 'unstamped', b.records, b.first, b.last, b.orders_executed, renderCounts(b.status)]);
-  let out = renderTable(['config_hash', 'records', 'first', 'last', 'orders_executed', 'status'], rows);
+  let out = renderTable(rows, ['config_hash', 'records', 'first', 'last', 'orders_executed', 'status']);
   out += `${s.records} records in ${s.files.length} file(s)${s.invalid_lines > 0 ? `, ${s.invalid_lines} line(s) not JSON` : ''}\n`;
   if (s.timeline.length > 0) {
     out += `\nconfig hash changes:\n`;
-    out += renderTable(['timestamp', 'from', 'to'], s.timeline.map((c) => [c.timestamp, c.from ?? '(start)', c.to]));
+    out += renderTable(s.timeline.map((c) => [c.timestamp, c.from ?? '(start)', c.to]), ['timestamp', 'from', 'to']);
   }
   return out;
 }
@@ -137,8 +137,8 @@ export function renderSummary(s: Summary): string {
 /** Table form of verify results; each problem as `CODE: key=value, …: message`. */
 export function renderVerify(results: readonly VerifyResult[]): string {
   let out = renderTable(
-    ['log', 'result', 'chained', 'unchained', 'seq', 'chain'],
     results.map((r) => [r.log, r.ok ? 'ok' : 'TAMPERED', r.chained, r.unchained, r.first_seq === null ? null : `${r.first_seq}..${r.last_seq}`, r.chained === 0 ? null : r.hmac ? 'hmac-sha256' : 'sha256']),
+    ['log', 'result', 'chained', 'unchained', 'seq', 'chain'],
   );
   for (const r of results) {
     const p = r.problem;
@@ -151,3 +151,10 @@ export function renderVerify(results: readonly VerifyResult[]): string {
   }
   return out;
 }
+
+/** `{a: 2, b: 1}` as `a=2 b=1` (status counts in a table cell). */
+const renderCounts = (counts: Readonly<Record<string, number>>): string =>
+  Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([k, n]) => `${k}=${n}`)
+    .join(' ');
