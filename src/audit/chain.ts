@@ -1,3 +1,5 @@
+// src/audit/: the audit log — its line format and chain (this file), the writer (writer.ts, rotation.ts), digests and
+// the readers and queries. Readers never write a log file; the writer only appends (records are never rewritten).
 /**
  * The audit line format and its hash chain, shared by the writer (src/audit/writer.ts) and
  * `audit verify`.

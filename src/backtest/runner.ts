@@ -1,3 +1,5 @@
+// src/backtest/: runs the real TradingLoop over replayed candles and reports on it (report, comparison, chart).
+// Must not: decide anything itself — no copy of a stage or of the fill model; a backtest is the daemon on a virtual clock.
 /**
  * Runs one configuration over replayed candles: the real TradingLoop in mode BACKTEST (PAPER
  * fills, its own book), a virtual clock stepped one cycle interval at a time, the replay exchange

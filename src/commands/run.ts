@@ -1,3 +1,5 @@
+// src/commands/: one file per CLI command group: parse options, call into the folders, print. Prose and exit codes
+// are made here, at the edge. Must not: hold trading logic or touch a log or the state other than through those folders.
 import { Option, type Command } from 'commander';
 import { MODES, type Mode } from '../config/schema/app.ts';
 import { UsageError } from '../errors.ts';

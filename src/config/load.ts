@@ -1,3 +1,5 @@
+// src/config/: reads the YAML files once, validates them (zod, schema/), fingerprints them (config hash), watches for
+// drift and keeps snapshots. Problems are data; one formatter makes the prose. Must not: read a file twice or decide a trade.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { load as parseYaml, YAMLException } from 'js-yaml';

@@ -1,3 +1,5 @@
+// src/core/: the cycle's stages as plain functions over plain data, and their types (risk checks in risk/).
+// Must not: do I/O — no files, network, clock, randomness or logging; everything comes in as arguments.
 /** Plain data passed between the cycle's stages. Stages are pure functions over these. */
 import type { TierName } from '../config/schema/universe.ts';
 import type { Candle, Product, Side } from '../exchange/types.ts';

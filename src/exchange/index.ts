@@ -1,3 +1,5 @@
+// src/exchange/: the MarketData/OrderVenue interface (types.ts) and its markets: sim/ (embedded), replay/ (candle
+// files), ccxt/ (real exchanges). Must not: know about stages, the state or the audit log.
 // ccxt and its adapter are imported only when app.yaml names a real exchange (createCcxtMarket):
 // importing ccxt takes ~0.9 s, which a sim run never needs.
 import type { App, RunMode } from '../config/schema/app.ts';

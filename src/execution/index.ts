@@ -1,3 +1,5 @@
+// src/execution/: the executors: DRY_RUN (records only), PAPER (simulated fills), LIVE (the venue, write-ahead).
+// Must not: let DRY_RUN reach anything that can send an order, or send an order without its record first.
 /** Picks the executor for a mode. DRY_RUN gets one built with nothing that could send an order. */
 import type { Policy } from '../config/schema/policy.ts';
 import type { StateStore } from '../state/store.ts';

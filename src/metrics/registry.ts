@@ -1,3 +1,5 @@
+// src/metrics/: the prom-client registry and the HTTP server for /metrics, /healthz and /readyz.
+// Must not: change what the daemon does; it only observes.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
   CYCLE_STATUSES,

@@ -1,3 +1,5 @@
+// src/runner/: the daemon — the loop that sequences the stages (this file) and the I/O around them (market reads,
+// records, state, LIVE duties, lock, signals). Must not: decide a trade itself; decisions are core/'s stages.
 /**
  * The daemon: TradingLoop. Loads and fingerprints the configuration once, then each cycle:
  * universe → triggers → proposals → risk → orders → execution → one audit record.

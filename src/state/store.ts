@@ -1,3 +1,5 @@
+// src/state/: the book and everything that must survive a restart, in SQLite (atomic, crash-safe).
+// Must not: decide anything or talk to an exchange; it stores what the loop and the executors tell it.
 /** StateStore: the book (cash, positions, fills), pnl baselines, cooldowns, order intents and halt latch, in SQLite. */
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

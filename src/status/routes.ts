@@ -1,3 +1,5 @@
+// src/status/: the status page and its JSON API, and the daemon's status snapshot (daemon.ts).
+// Must not: write a file or change the daemon; everything here is read-only.
 /**
  * The status page and its JSON API, served by the daemon's metrics server as `extraRoutes`:
  *

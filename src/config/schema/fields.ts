@@ -1,3 +1,5 @@
+// src/config/schema/: one strict zod schema per config file, built from the leaf fields here.
+// Must not: read files; loading and prose are load.ts and issues.ts.
 import { z } from 'zod';
 
 // Leaf schemas carry their "expected …" text as the description, so the one

@@ -1,3 +1,5 @@
+// src/exchange/ccxt/: the real exchange through ccxt: adapter, error mapping, retries, circuit breaker.
+// Must not: retry a write, or let a credential reach an error message.
 /**
  * The ccxt adapter: MarketData and OrderVenue over any ccxt exchange (Coinbase Advanced Trade by default).
  * Every call goes through one wrapper: circuit breaker → ccxt → ExchangeError (scrubbed); reads are also

@@ -1,3 +1,5 @@
+// src/exchange/replay/: candle files served as a market at a virtual clock's time (backtests).
+// Must not: take orders or read the wall clock.
 /**
  * The replay exchange: candles from CSV/JSONL files, served at a virtual clock's time (backtests).
  * Formats and derivation rules: README.md beside this file.
