@@ -11,7 +11,7 @@ const M15_BARS = 96;
 const H1_BARS = 168;
 
 /** A market read failed; the cycle is recorded as `data_unavailable:<what>`. */
-export class DataUnavailable extends Error {
+class DataUnavailable extends Error {
   constructor(
     readonly what: string,
     cause: unknown,
