@@ -4,7 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerBacktestCommand } from './commands/backtest.ts';
 import { registerConfigCommands } from './commands/config.ts';
-import { registerResumeCommand } from './commands/resume.ts';
+import { registerControlCommands } from './commands/control.ts';
+import { registerLedgerCommands } from './commands/ledger.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerSnapshotCommands } from './commands/snapshots.ts';
@@ -21,7 +22,8 @@ const program = new Command('247trader')
 registerSnapshotCommands(registerConfigCommands(program));
 registerAuditCommands(program);
 registerRunCommand(program);
-registerResumeCommand(program);
+registerControlCommands(program);
+registerLedgerCommands(program);
 registerBacktestCommand(program);
 registerSimCommands(program);
 

@@ -8,6 +8,8 @@ import { VirtualClock, wallClock } from '../runner/clock.ts';
 // `config hash` and the audit tools start fast.
 import type { TradingLoop } from '../runner/mainLoop.ts';
 import type { MetricsServer } from '../metrics/server.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { controlToken as tokenFrom, TOKEN_ENV } from '../control/token.ts';
 
 interface RunOptions {
   mode?: Mode;
@@ -106,17 +108,24 @@ async function runDaemon(loop: TradingLoop, maxCycles: number | undefined): Prom
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHup);
-  await loop.start(); // takes the instance lock first, so a second daemon is refused before it binds a port
   // Metrics and health are served by the long-running daemon only (not one-off or virtual runs).
   const mon = loop.config.app.monitoring;
+  const serving = maxCycles === undefined && mon.enabled && loop.clock.kind === 'wall';
+  // A short token stops startup (exit 2) before anything is opened; no token: no control routes.
+  const controlToken = serving && mon.control ? tokenFrom(process.env) : undefined;
+  if (serving && mon.control && !controlToken) loop.log.warn(`monitoring.control is true but ${TOKEN_ENV} is not set: the control API is off`);
+  await loop.start(); // takes the instance lock first, so a second daemon is refused before it binds a port
   let server: MetricsServer | undefined;
-  if (maxCycles === undefined && mon.enabled && loop.clock.kind === 'wall') {
+  if (serving) {
     try {
       const { startMetricsServer } = await import('../metrics/server.ts');
       const { createStatusRoutes } = await import('../status/routes.ts');
+      const { createControlRoutes } = await import('../control/routes.ts');
       const { daemonStatus } = await import('../status/daemon.ts');
-      const status = () => daemonStatus(loop.state());
-      const extraRoutes = mon.status_page ? createStatusRoutes({ loop: { status }, auditFile: loop.auditFile, logDir: loop.logDir, log: loop.log }) : undefined;
+      const provider = { status: () => daemonStatus(loop.state()), recentFills: (limit: number) => loop.recentFills(limit) };
+      const status = mon.status_page ? createStatusRoutes({ loop: provider, auditFile: loop.auditFile, logDir: loop.logDir, log: loop.log }) : undefined;
+      const control = controlToken ? createControlRoutes({ token: controlToken, apply: (r) => loop.control(r), log: loop.log }) : undefined;
+      const extraRoutes = (req: IncomingMessage, res: ServerResponse) => (control?.(req, res) ?? false) || (status?.(req, res) ?? false);
       server = await startMetricsServer({ bind: mon.bind, port: mon.metrics_port, metrics: loop.metrics, health: () => loop.health(), ready: () => loop.ready(), extraRoutes });
     } catch (e) {
       await loop.stop('startup_failed');
@@ -124,7 +133,7 @@ async function runDaemon(loop: TradingLoop, maxCycles: number | undefined): Prom
     }
   }
   loop.log.info(
-    { mode: loop.mode, instance_id: loop.config.app.instance_id, audit_file: loop.auditFile, clock: loop.clock.kind, metrics: server ? `http://${mon.bind}:${server.port}/metrics` : 'off', status_page: server && mon.status_page ? `http://${mon.bind}:${server.port}/status` : 'off' },
+    { mode: loop.mode, instance_id: loop.config.app.instance_id, audit_file: loop.auditFile, clock: loop.clock.kind, metrics: server ? `http://${mon.bind}:${server.port}/metrics` : 'off', status_page: server && mon.status_page ? `http://${mon.bind}:${server.port}/status` : 'off', control: server && controlToken ? `http://${mon.bind}:${server.port}/api/control/` : 'off' },
     'Daemon started',
   );
   try {

@@ -91,6 +91,17 @@ function parseFile(file: string, bytes: Buffer, schema: z.ZodType, env: NodeJS.P
     problems.push(...typosFirst(found));
     return { ok: false as const };
   }
+  if (missing.length > 0) {
+    // An unset ${VAR} leaves its key out, so a misspelt key holding one (api_secrets: ${SECRET})
+    // would vanish unnoticed: check the keys again with every unset variable given a placeholder.
+    const probe = expandEnv(doc, { ...env, ...Object.fromEntries(missing.map((m) => [m.variable, 'unset'])) }).value;
+    const r = schema.safeParse(probe, { reportInput: true });
+    const unknown = r.success ? [] : r.error.issues.filter((i) => i.code === 'unrecognized_keys');
+    if (unknown.length > 0) {
+      problems.push(...unknown.flatMap((issue) => issueToProblems(file, schema, probe, issue, expanded)));
+      return { ok: false as const };
+    }
+  }
   return { ok: true as const, data: result.data, missing };
 }
 

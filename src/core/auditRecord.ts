@@ -10,6 +10,7 @@ export type AuditEvent =
   | 'reconcile'
   | 'halt'
   | 'resume'
+  | 'control'
   | 'order_intent'
   | 'order_outcome'
   | 'order_unknown'

@@ -9,6 +9,8 @@
  *   downward trigger dilutes an upward one instead of being ignored. All weights 0 gives 0.
  * - entry size (USD) = equity × policy.sizing.tier_N_pct / 100 × (0.5 + 0.5 × conviction):
  *   half the tier size at zero conviction, the full tier size at conviction 1.
+ * - an operator's exit (control API or CLI) sells the whole position with reason `operator_exit`
+ *   when no stop-loss, take-profit or max-hold exit applies first.
  * - strategy max_positions counts positions already open; exits proposed this cycle do not free a
  *   slot (they may not fill), and the strongest entries get the free slots.
  */
@@ -26,6 +28,8 @@ export interface ProposalInput {
   assets: readonly UniverseAsset[];
   portfolio: PortfolioView;
   snapshot: MarketSnapshot;
+  /** Held symbols an operator asked to exit (control `exit`/`flatten`): sold now unless a rule exit applies. */
+  operatorExits?: ReadonlySet<string>;
 }
 
 /** Why a symbol got no proposal (rendered `code: key=value, …` in `rejections`). */
@@ -106,7 +110,7 @@ export function makeProposals(input: ProposalInput): ProposalResult {
       reject(pos.symbol, renderRejection('exit_bad_price', { bid: String(bid) }));
       continue;
     }
-    const reason = exitReason(pos, bid, snapshot.now);
+    const reason = exitReason(pos, bid, snapshot.now) ?? (input.operatorExits?.has(pos.symbol) ? 'operator_exit' : undefined);
     if (!reason) continue;
     exits.push({
       symbol: pos.symbol,

@@ -49,6 +49,11 @@ export interface TraderMetrics {
   auditWritten(): void;
   auditWriteFailed(): void;
   setKillSwitch(active: boolean): void;
+  /** A notification delivered to / lost for a configured target (label: the target's name from app.yaml). */
+  notificationSent(target: string): void;
+  notificationFailed(target: string): void;
+  /** Starts a target's series at 0, so increase() sees its first failure. */
+  notificationTarget(target: string): void;
   setTradingState(state: string): void;
   /** 0 once the daemon is shutting down (the last scrape then says it left on purpose). */
   setUp(up: boolean): void;
@@ -92,6 +97,8 @@ export function createMetrics(id: MetricsIdentity): TraderMetrics {
   const orders = new Counter({ name: 'trader_orders_total', help: 'Orders handled by the executor by side and outcome', labelNames: ['side', 'outcome'], ...reg });
   const auditRecords = new Counter({ name: 'trader_audit_records_total', help: 'Audit records appended', ...reg });
   const auditErrors = new Counter({ name: 'trader_audit_write_errors_total', help: 'Audit records that could not be written', ...reg });
+  const notifySent = new Counter({ name: 'trader_notifications_sent_total', help: 'Notifications delivered, by target', labelNames: ['target'], ...reg });
+  const notifyFailed = new Counter({ name: 'trader_notifications_failed_total', help: 'Notifications that could not be delivered (retries exhausted, or queue full), by target', labelNames: ['target'], ...reg });
   const killSwitch = new Gauge({ name: 'trader_kill_switch_active', help: '1 while the kill switch is engaged', ...reg });
   const trading = new Gauge({ name: 'trader_trading_state', help: '1 for the current trading state (ACTIVE, REDUCING, HALTED)', labelNames: ['state'], ...reg });
   // 0 until the first cycle completes; the stall alert then counts from process_start_time_seconds.
@@ -127,6 +134,12 @@ export function createMetrics(id: MetricsIdentity): TraderMetrics {
     auditWritten: () => auditRecords.inc(),
     auditWriteFailed: () => auditErrors.inc(),
     setKillSwitch: (active) => killSwitch.set(active ? 1 : 0),
+    notificationSent: (target) => notifySent.labels({ target }).inc(),
+    notificationFailed: (target) => notifyFailed.labels({ target }).inc(),
+    notificationTarget(target) {
+      notifySent.labels({ target }).inc(0);
+      notifyFailed.labels({ target }).inc(0);
+    },
     setTradingState,
     setUp: (isUp) => up.set(isUp ? 1 : 0),
     metricsText: () => registry.metrics(),

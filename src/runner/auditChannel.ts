@@ -2,7 +2,7 @@
  * The loop's way into the audit log: every record stamped alike (timestamp, event, instance, mode,
  * config_hash, config_hash_on_disk while drifted, code_version), and a failed write turned into a
  * halt of order flow (`down`) instead of an exception, until a later write succeeds; the halt and
- * the resume are then recorded.
+ * the resume are then recorded. Observers (notifications) see each record once it is on disk.
  */
 import type { AuditEvent } from '../core/auditRecord.ts';
 import type { RunMode } from '../config/schema/app.ts';
@@ -23,6 +23,10 @@ export interface AuditChannelOptions {
   log: Logger;
   /** The hash of the config files on disk while it differs from the loaded one. */
   onDiskHash: () => string | undefined;
+  /** Called with each record once it is on disk (notifications). */
+  onWritten?: (record: Record<string, unknown>) => void;
+  /** Called when a write fails and order flow halts (notifications). */
+  onDown?: (down: AuditDown, file: string) => void;
 }
 
 /** Since when, and why, the audit log has refused writes. */
@@ -68,10 +72,20 @@ export class AuditChannel {
   }
 
   /**
-   * Appends one record. A failed write halts order flow (down) until a later
-   * write succeeds; the halt and the resume are then recorded.
+   * A lifecycle record that must reach the log (control actions): its seq, or a throw when it did
+   * not (the channel is then down, as after any failed write).
    */
-  append(record: Record<string, unknown>): void {
+  writeStrict(event: Exclude<AuditEvent, 'cycle'>, fields: Record<string, unknown>): number {
+    const seq = this.append({ ...this.base(event), ...fields });
+    if (seq === undefined) throw new Error(`audit log not writable: ${this.downSince?.error ?? 'unknown error'}`);
+    return seq;
+  }
+
+  /**
+   * Appends one record and returns its seq. A failed write halts order flow (down) until a later
+   * write succeeds; the halt and the resume are then recorded. Undefined: not written.
+   */
+  append(record: Record<string, unknown>): number | undefined {
     const audit = this.logger;
     if (!audit) throw new Error('audit log is not open');
     if (this.downSince) {
@@ -82,17 +96,21 @@ export class AuditChannel {
         this.downSince = undefined;
         this.o.log.warn({ since: down.since }, 'Audit log writable again: order flow resumed');
       } catch {
-        return;
+        return undefined;
       }
     }
     try {
-      audit.append(record);
+      const { seq } = audit.append(record);
       this.o.metrics.auditWritten();
+      this.o.onWritten?.(record);
+      return seq;
     } catch (e) {
       if (!(e instanceof AuditWriteError)) throw e;
       this.o.metrics.auditWriteFailed();
       this.downSince = { since: new Date(this.o.clock.now()).toISOString(), error: e.message };
       this.o.log.error({ err: e.message, file: audit.file }, 'Audit log write failed: no order will be sent until it is writable again');
+      this.o.onDown?.(this.downSince, audit.file);
+      return undefined;
     }
   }
 

@@ -1,6 +1,7 @@
 /**
- * The kill switch: a file whose presence latches a halt (recorded), and the `resume` request that
- * clears it once the file is gone. A backtest replays history: the daemon's kill switch is not about it.
+ * The kill switch: a file whose presence latches a halt (recorded). Only an operator's `resume`
+ * (src/control/desk.ts, refused while the file exists) clears it. A backtest replays history: the
+ * daemon's kill switch is not about it.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -9,7 +10,6 @@ import type { AuditEvent } from '../core/auditRecord.ts';
 import type { TradingState } from '../core/types.ts';
 import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
-import { takeResumeRequest } from './resumeRequest.ts';
 
 /**
  * The kill switch file from policy governance. Relative paths are resolved against
@@ -26,15 +26,13 @@ export const killSwitchPresent = (path: string): boolean => existsSync(path);
 export interface KillSwitchCheck {
   mode: RunMode;
   file: string;
-  /** Where `resume` leaves its request. */
-  dataDir: string;
   store: StateStore;
   log: Logger;
   write: (event: Exclude<AuditEvent, 'cycle'>, fields: Record<string, unknown>) => void;
   now: number;
 }
 
-/** Latches a halt when the kill switch file appears; honours a pending `resume`. */
+/** Latches a halt when the kill switch file appears; HALTED while a halt is latched. */
 export function checkKillSwitch(o: KillSwitchCheck): TradingState {
   if (o.mode === 'BACKTEST') return 'ACTIVE';
   const { store } = o;
@@ -46,15 +44,5 @@ export function checkKillSwitch(o: KillSwitchCheck): TradingState {
     o.write('halt', { reason: 'kill_switch', kill_switch_file: o.file });
     return 'HALTED';
   }
-  if (halt) {
-    const request = takeResumeRequest(o.dataDir);
-    if (request && !present) {
-      store.setHalt(null);
-      o.log.warn({ by: request.by }, 'Trading resumed');
-      o.write('resume', { by: request.by, halted_since: new Date(halt.ts).toISOString(), halt_reason: halt.reason });
-      return 'ACTIVE';
-    }
-    return 'HALTED';
-  }
-  return 'ACTIVE';
+  return halt ? 'HALTED' : 'ACTIVE';
 }

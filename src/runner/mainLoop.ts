@@ -6,8 +6,9 @@
  * This is the only place that sequences stages; the I/O around them sits at the edges of runCycle
  * (market reads, execution, the record). Work that is not the cycle lives beside it: LIVE-only
  * duties (liveDuties.ts), stamping and appending records (auditChannel.ts), drift (driftReport.ts),
- * the kill switch (killSwitch.ts), PAPER's write-ahead (paperWriteAhead.ts); the status page builds
- * its snapshot from state() in src/status/daemon.ts.
+ * the kill switch (killSwitch.ts), PAPER's write-ahead (paperWriteAhead.ts), the CLI's control
+ * requests (filedRequests.ts; the API's go through control()), notifications (loopNotices.ts); the
+ * status page builds its snapshot from state() in src/status/daemon.ts.
  */
 import { resolve, join } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.ts';
@@ -22,12 +23,14 @@ import { scanTriggers } from '../core/triggers.ts';
 import { makeProposals } from '../core/proposals.ts';
 import { assessRisk } from '../core/risk.ts';
 import type { MarketSnapshot, PortfolioView, TradingState } from '../core/types.ts';
+import { ControlDesk, ControlRefused, type ControlResult } from '../control/desk.ts';
+import type { ControlRequest } from '../control/body.ts';
 import type { MarketData } from '../exchange/types.ts';
 import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
 import type { Executor } from '../execution/types.ts';
 import { createExecutor } from '../execution/index.ts';
 import { StateStore } from '../state/store.ts';
-import type { HaltInfo } from '../state/types.ts';
+import type { FillRow } from '../state/types.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createMetrics, type TraderMetrics } from '../metrics/registry.ts';
 import { healthFrom, type Health } from '../metrics/health.ts';
@@ -36,10 +39,13 @@ import { wallClock, VirtualClock, type Clock } from './clock.ts';
 import { noTradeReason, type CycleStages } from './cycleOutcome.ts';
 import { buildCycleRecord } from './cycleRecord.ts';
 import { DriftReport } from './driftReport.ts';
-import { checkKillSwitch, killSwitchPath, type KillSwitchCheck } from './killSwitch.ts';
+import { applyFiledRequests } from './filedRequests.ts';
+import { checkKillSwitch, killSwitchPath, killSwitchPresent, type KillSwitchCheck } from './killSwitch.ts';
 import { InstanceLock } from './lock.ts';
 import { checkLiveGates } from './liveGates.ts';
 import { LiveDuties } from './liveDuties.ts';
+import type { LoopState } from './loopState.ts';
+import { loopNotices, type LoopNotices } from './loopNotices.ts';
 import { fetchCandles, fetchProducts, marks, stopReason } from './marketReads.ts';
 import { orderStage } from './orderStage.ts';
 import { writeAheadPaper } from './paperWriteAhead.ts';
@@ -65,30 +71,6 @@ export interface TradingLoopOptions {
   market?: MarketData;
   /** LIVE: start even when reconciliation finds differences, adopting the exchange's view (recorded). */
   acceptReconcileDifferences?: boolean;
-}
-
-/** What the loop is doing, raw; src/status/daemon.ts turns it into the status page's snapshot. */
-export interface LoopState {
-  instanceId: string;
-  mode: RunMode;
-  codeVersion: string;
-  startedAt: number;
-  health: Health;
-  ready: boolean;
-  intervalSeconds: number;
-  cyclesRun: number;
-  lastCycleAt: number | null;
-  configHash: string;
-  drift: DriftStatus;
-  /** The trading state of the last cycle (a latched halt overrides it). */
-  lastTrading: TradingState;
-  halt: HaltInfo | null;
-  killSwitchFile: string;
-  auditFile: string;
-  auditWritable: boolean;
-  logDir: string;
-  /** The book at the current time, without market prices; undefined before start and after stop. */
-  portfolio: PortfolioView | undefined;
 }
 
 /** The daemon: startup, one cycle at a time on a schedule, shutdown. */
@@ -118,6 +100,10 @@ export class TradingLoop {
   /** Stamps records and turns a failed write into a halt of order flow. */
   private readonly records: AuditChannel;
   private readonly killSwitch: Omit<KillSwitchCheck, 'store' | 'now'>;
+  /** Webhook notifications (app.yaml notifications); never in a backtest. */
+  private readonly notices?: LoopNotices;
+  /** Operator actions (control API, CLI requests), each recorded before it takes effect. */
+  private desk?: ControlDesk;
   private readonly version = codeVersion();
   private lock?: InstanceLock;
   private audit?: AuditLogger;
@@ -129,6 +115,7 @@ export class TradingLoop {
   private lastCycleAt: number | null = null;
   private started = false;
   private lastTrading: TradingState = 'ACTIVE';
+  private lastMarks: Record<string, number> = {};
 
   constructor(opts: TradingLoopOptions) {
     this.config = loadConfig(opts.configDir, opts.env);
@@ -162,9 +149,10 @@ export class TradingLoop {
       intervalSeconds: this.intervalMs / 1000,
     });
     const write = this.write;
+    const notices = (this.notices = loopNotices({ app, mode: this.mode, configHash: this.configHash, log: this.log, metrics: this.metrics, store: () => this.store }));
     this.drift = new DriftReport({ watcher: new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash), configHash: this.configHash, metrics: this.metrics, log: this.log, write });
-    this.records = new AuditChannel({ instanceId: app.instance_id, mode: this.mode, configHash: this.configHash, codeVersion: this.version.label, clock: this.clock, metrics: this.metrics, log: this.log, onDiskHash: this.drift.onDiskHash });
-    this.killSwitch = { mode: this.mode, file: killSwitchPath(this.config.policy.governance.kill_switch_file), dataDir: this.dataDir, log: this.log, write };
+    this.records = new AuditChannel({ instanceId: app.instance_id, mode: this.mode, configHash: this.configHash, codeVersion: this.version.label, clock: this.clock, metrics: this.metrics, log: this.log, onDiskHash: this.drift.onDiskHash, onWritten: (r) => notices?.written(r), onDown: (d, file) => notices?.auditDown(d, file) });
+    this.killSwitch = { mode: this.mode, file: killSwitchPath(this.config.policy.governance.kill_switch_file), log: this.log, write };
   }
 
   /** Takes the instance lock, opens state and the audit log, snapshots the config, writes `startup`. */
@@ -187,6 +175,7 @@ export class TradingLoop {
       for (const r of this.audit.recovered) this.write('audit_recovered', { quarantine_file: r.quarantineFile, bytes: r.bytes });
       saveSnapshot(this.logDir, this.config);
       const store = (this.store = StateStore.open({ dir: this.dataDir, mode: this.mode, startingCashUsd: this.config.policy.sizing.starting_cash_usd }));
+      this.desk = new ControlDesk({ store, record: (event, fields) => this.records.writeStrict(event, fields), killSwitchPresent: () => killSwitchPresent(this.killSwitch.file), now: () => this.clock.now() });
       if (this.venue) {
         const now = () => this.clock.now();
         this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
@@ -231,6 +220,7 @@ export class TradingLoop {
     let trading: TradingState = store.halt() ? 'HALTED' : 'ACTIVE';
     let portfolio: PortfolioView | undefined;
     try {
+      applyFiledRequests({ mode: this.mode, dataDir: this.dataDir, desk: this.desk!, log: this.log, write: this.write });
       trading = checkKillSwitch({ ...this.killSwitch, store, now });
       if (this.live) stopped = await timer.async('reconcile', () => this.live!.housekeeping(cycle)); // LIVE: first learn what became of unknown orders
       const products = await timer.async('market_data', () => fetchProducts(this.market));
@@ -241,9 +231,9 @@ export class TradingLoop {
       const eligible = (s.universe = withoutRejected(universe, books.rejected));
       this.previouslyEligible = new Set(eligible.assets.map((a) => a.symbol));
       const snapshot: MarketSnapshot = { now, products: books.products, candles };
-      const pf = (portfolio = store.view(now, marks(snapshot.products)));
+      const pf = (portfolio = store.view(now, (this.lastMarks = marks(snapshot.products))));
       const triggers = (s.triggers = timer.sync('triggers', () => scanTriggers({ signals, assets: eligible.assets, snapshot })));
-      const proposals = (s.proposals = timer.sync('proposals', () => makeProposals({ strategies, policy, triggers: triggers.triggers, assets: eligible.assets, portfolio: pf, snapshot })));
+      const proposals = (s.proposals = timer.sync('proposals', () => makeProposals({ strategies, policy, triggers: triggers.triggers, assets: eligible.assets, portfolio: pf, snapshot, operatorExits: this.desk!.pendingExits() })));
       const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading })));
       trading = risk.trading;
       const orders = timer.sync('orders', () => orderStage({ policy, approved: risk.approved, snapshot, instanceId: app.instance_id, cycle, recentOrders: pf.recentTrades, now, rejections: risk.rejections }));
@@ -256,15 +246,17 @@ export class TradingLoop {
         else s.outcomes = await timer.async('execution', () => this.executor!.execute(gated.send, { snapshot, now, cycle }));
       }
       // Fills changed the book: the record shows it after them (most cycles fill nothing).
-      if (s.outcomes?.some((o) => o.success)) portfolio = store.view(now, marks(snapshot.products));
+      if (s.outcomes?.some((o) => o.success)) portfolio = store.view(now, this.lastMarks);
     } catch (e) {
       stopped = stopReason(e);
       this.log.error({ err: e, cycle }, 'cycle failed');
     }
+    this.desk!.prune();
     const reason = noTradeReason(s, stopped);
     portfolio ??= store.view(now, {}); // the cycle stopped before it had market prices
     const record = buildCycleRecord({ base: this.records.base('cycle', now), cycle, stages: s, reason, trading, portfolio, latencies: timer.latencies });
     this.auditCycle(record);
+    this.notices?.dailySummary(now, portfolio);
     this.cyclesRun++;
     this.lastCycleAt = Date.now();
     this.observe(record, trading);
@@ -278,6 +270,12 @@ export class TradingLoop {
   auditCycle(payload: Omit<CycleRecord, 'config_hash' | 'stage_latencies'> & Partial<Pick<CycleRecord, 'config_hash' | 'stage_latencies'>>): void {
     const record = { ...payload, stage_latencies: payload.stage_latencies ?? {}, config_hash: payload.config_hash ?? this.configHash };
     this.records.append(record);
+  }
+
+  /** Records and applies an operator's action (control API); throws ControlRefused when it is not accepted. */
+  control(req: ControlRequest): ControlResult {
+    if (!this.desk) throw new ControlRefused('audit_unavailable', 503, 'the daemon is not started');
+    return this.desk.apply(req);
   }
 
   /** Runs cycles on the schedule until `signal` aborts or `maxCycles` is reached. */
@@ -299,6 +297,7 @@ export class TradingLoop {
   async stop(reason: string): Promise<void> {
     const cancelled = this.live && this.store ? await this.live.cancelOnShutdown(reason) : {};
     if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun, ...cancelled });
+    await this.notices?.close();
     this.metrics.setUp(false);
     await this.close();
     await this.releaseMarket();
@@ -329,8 +328,14 @@ export class TradingLoop {
       auditFile: this.auditFile,
       auditWritable: this.records.down === undefined,
       logDir: this.logDir,
-      portfolio: this.store?.view(this.clock.now(), {}),
+      portfolio: this.store?.view(this.clock.now(), this.lastMarks),
+      marks: this.lastMarks,
     };
+  }
+
+  /** The last `limit` fills of the book, oldest first (status page). */
+  recentFills(limit: number): FillRow[] {
+    return this.store?.listFills(0).slice(-limit) ?? [];
   }
 
   /** Ready once startup (config, lock, state, audit log, startup record) is done. */
@@ -389,6 +394,7 @@ export class TradingLoop {
     const audit = this.audit;
     this.store?.close();
     this.store = undefined;
+    this.desk = undefined;
     this.records.attach(undefined);
     this.audit = undefined;
     audit?.close();

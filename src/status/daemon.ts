@@ -4,7 +4,8 @@ import type { TradingState } from '../core/types.ts';
 import type { Health } from '../metrics/health.ts';
 import { round2 } from '../runner/cycleRecord.ts';
 import { killSwitchPresent } from '../runner/killSwitch.ts';
-import type { LoopState } from '../runner/mainLoop.ts';
+import type { LoopState } from '../runner/loopState.ts';
+import { positionViews, type PositionView } from './positions.ts';
 
 /** What `/api/status` returns (JSON-ready). */
 export interface DaemonStatus {
@@ -36,7 +37,7 @@ export interface DaemonStatus {
         equity_usd: number;
         daily_pnl_usd: number;
         weekly_pnl_usd: number;
-        positions: { symbol: string; quantity: number; avg_entry_price: number; entry_time: string; tier: string }[];
+        positions: PositionView[];
       }
     | undefined;
 }
@@ -72,7 +73,7 @@ export function daemonStatus(s: LoopState): DaemonStatus {
       equity_usd: round2(view.equityUsd),
       daily_pnl_usd: round2(view.dailyPnlUsd),
       weekly_pnl_usd: round2(view.weeklyPnlUsd),
-      positions: view.positions.map((p) => ({ symbol: p.symbol, quantity: p.quantity, avg_entry_price: p.avgEntryPrice, entry_time: new Date(p.entryTime).toISOString(), tier: p.tier })),
+      positions: positionViews(view.positions, s.marks),
     },
   };
 }

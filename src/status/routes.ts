@@ -8,6 +8,8 @@
  *   GET /api/cycles?limit=N      the last N cycle records (1..500, default 50), oldest first
  *   GET /api/config/timeline     config_hash changes in the audit log, and which hashes have snapshots
  *   GET /api/config/diff?from=HASH&to=HASH   per-file unified diff of two config snapshots
+ *   GET /api/fills?limit=N       the book's last N fills (1..500, default 50), each with the config hash of its record
+ *   GET /api/equity?limit=N      equity (cash + positions at the bid) after each of the last N cycles, from the audit log
  *
  * Read-only: nothing here writes a file or changes the daemon. Bad input gets 400, an unknown
  * snapshot 404, anything unexpected 500 with a fixed message; never a stack trace.
@@ -15,7 +17,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import type { DaemonStatus } from './daemon.ts';
+import type { FillRow } from '../state/types.ts';
 import { lastCycles } from './cycles.ts';
+import { stampedFills, type StampCache } from './fills.ts';
 import { ApiError, sendError, sendHtml, sendJson } from './http.ts';
 import { loadStatusPage, type StatusPage } from './page.ts';
 import { onlyParams, parseHash, parseLimit } from './params.ts';
@@ -23,9 +27,11 @@ import { redactSecrets } from './redact.ts';
 import { configDiff, listSnapshots } from './snapshots.ts';
 import { ConfigTimeline } from './timeline.ts';
 
-/** What the routes need from the daemon (TradingLoop satisfies it; tests pass a fake). */
+/** What the routes need from the daemon (run.ts builds it from TradingLoop.state() and recentFills(); tests pass a fake). */
 export interface StatusProvider {
   status(): DaemonStatus;
+  /** The book's last `limit` fills, oldest first (absent: no book, no fills). */
+  recentFills?(limit: number): FillRow[];
 }
 
 /** Options of createStatusRoutes. */
@@ -49,6 +55,7 @@ export function createStatusRoutes(o: StatusRoutesOptions): (req: IncomingMessag
   const auditFile = resolve(o.auditFile);
   const logDir = resolve(o.logDir);
   const timeline = new ConfigTimeline(auditFile);
+  const stamps: StampCache = new Map();
 
   const api: Record<string, Handler> = {
     '/api/status': (q) => {
@@ -60,6 +67,21 @@ export function createStatusRoutes(o: StatusRoutesOptions): (req: IncomingMessag
       const limit = parseLimit(q);
       const cycles = await lastCycles(auditFile, limit);
       return { limit, count: cycles.length, cycles };
+    },
+    '/api/fills': async (q) => {
+      onlyParams(q, ['limit']);
+      const limit = parseLimit(q);
+      const fills = await stampedFills(auditFile, o.loop.recentFills?.(limit) ?? [], stamps);
+      return { limit, count: fills.length, fills };
+    },
+    '/api/equity': async (q) => {
+      onlyParams(q, ['limit']);
+      const limit = parseLimit(q);
+      const points = (await lastCycles(auditFile, limit)).flatMap((c) => {
+        const equity = (c.pnl as { equity_usd?: unknown } | undefined)?.equity_usd;
+        return typeof equity === 'number' ? [{ timestamp: c.timestamp, cycle: c.cycle, equity_usd: equity }] : [];
+      });
+      return { limit, count: points.length, points };
     },
     '/api/config/timeline': async (q) => {
       onlyParams(q, []);

@@ -85,8 +85,9 @@ export function fakeStatus(hash: string, over: Partial<DaemonStatus> = {}): Daem
       daily_pnl_usd: 42.17,
       weekly_pnl_usd: -118.4,
       positions: [
-        { symbol: 'BTC-USD', quantity: 0.0123, avg_entry_price: 97250.5, entry_time: '2026-01-01T18:00:00.000Z', tier: 'tier_1' },
-        { symbol: 'SOL-USD', quantity: 4.2, avg_entry_price: 182.35, entry_time: '2026-01-02T01:15:00.000Z', tier: 'tier_2' },
+        // BTC: (98000 − 97250.5) × 0.0123 = 9.22 unrealized; (98000 − 93360.48) / 98000 = 4.73 % above its stop.
+        { symbol: 'BTC-USD', quantity: 0.0123, avg_entry_price: 97250.5, entry_time: '2026-01-01T18:00:00.000Z', tier: 'tier_1', mark_price: 98000, unrealized_pnl_usd: 9.22, stop_loss_price: 93360.48, distance_to_stop_pct: 4.73 },
+        { symbol: 'SOL-USD', quantity: 4.2, avg_entry_price: 182.35, entry_time: '2026-01-02T01:15:00.000Z', tier: 'tier_2', mark_price: null, unrealized_pnl_usd: null, stop_loss_price: 175.06, distance_to_stop_pct: null },
       ],
     },
     ...over,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bool, int, num, oneOf, path, text } from './fields.ts';
+import { notificationsSchema } from './notifications.ts';
 
 export const MODES = ['DRY_RUN', 'PAPER', 'LIVE'] as const;
 
@@ -40,7 +41,10 @@ export const appSchema = z.strictObject({
     bind: text(),
     metrics_port: int(0, 65_535),
     status_page: bool(),
+    /** POST /api/control/* (needs TRADER_CONTROL_TOKEN too); off unless set. */
+    control: bool().default(false),
   }),
+  notifications: notificationsSchema,
 });
 
 export type App = z.infer<typeof appSchema>;
