@@ -78,8 +78,8 @@ export async function benchPipeline(): Promise<BenchRow[]> {
       const u = withoutRejected(listed, books.rejected);
       const checked: MarketSnapshot = { ...snapshot, products: books.products };
       const tr = scanTriggers({ signals: cfg.signals, assets: u.assets, snapshot: checked });
-      const pr = makeProposals({ strategies: cfg.strategies, policy, triggers: tr.triggers, assets: u.assets, portfolio: pf, snapshot: checked });
-      const risk = assessRisk({ policy, proposals: pr.proposals, portfolio: pf, snapshot: checked, killSwitch: false, tradingState: 'ACTIVE' });
+      const pr = makeProposals({ strategies: cfg.signals.strategies, policy, triggers: tr.triggers, assets: u.assets, portfolio: pf, snapshot: checked });
+      const risk = assessRisk({ policy, strategies: cfg.signals.strategies, proposals: pr.proposals, portfolio: pf, snapshot: checked, killSwitch: false, tradingState: 'ACTIVE' });
       const plan = planOrders({ policy, approved: risk.approved, snapshot: checked, instanceId: 'bench', cycle: 1 });
       checkOrders({ policy, orders: plan.orders, snapshot: checked, recentOrders: [], now: snapshot.now });
       if (r > 0) cycles.push([t0, performance.now()]);

@@ -37,8 +37,10 @@ try {
     const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
     process.exitCode = ok ? 0 : 2;
   } else {
-    const { code, message } = describeFailure(e);
-    process.stderr.write(`error: ${message}\n`);
+    const { code, message, problems } = describeFailure(e);
+    // One `error:` line per problem, so a refusal names everything to fix at once.
+    process.stderr.write(message.split('\n').map((line) => `error: ${line}\n`).join(''));
+    if (problems.length > 0 && process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ exit_code: code, problems })}\n`);
     process.exitCode = code;
   }
 }

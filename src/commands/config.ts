@@ -22,7 +22,7 @@ export function registerConfigCommands(program: Command): Command {
 
   config
     .command('validate')
-    .description('load and validate all five files; exit 2 with the first problem if any')
+    .description('load and validate the four files; exit 2 naming every problem, one per line')
     .option('--config-dir <dir>', 'configuration directory', 'config')
     .option('--json', 'print the settings operator scripts need as JSON')
     .action((opts: { configDir: string; json?: boolean }) => {

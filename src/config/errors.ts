@@ -8,7 +8,8 @@ export type ConfigProblem =
   | { kind: 'missing_key'; file: string; path: string; expected: string }
   | { kind: 'invalid_value'; file: string; path: string; expected: string; got: string }
   | { kind: 'missing_env'; file: string; path: string; variable: string; needed_for: string }
-  | { kind: 'gate'; file: string; path: string; reason: string };
+  | { kind: 'gate'; file: string; path: string; reason: string }
+  | { kind: 'retired_file'; file: string; movedTo: string; key: string };
 
 /** Renders a problem as the one line an operator sees. */
 export function problemMessage(p: ConfigProblem): string {
@@ -31,19 +32,22 @@ export function problemMessage(p: ConfigProblem): string {
       return `${p.file}: ${p.path}: environment variable ${p.variable} is not set (needed for ${p.needed_for})`;
     case 'gate':
       return `${p.file}: ${p.path}: ${p.reason}`;
+    case 'retired_file':
+      return `${p.file}: no longer read: its keys moved to ${p.movedTo} under "${p.key}:" (same names); move them there and delete this file`;
   }
 }
 
-/** A configuration that cannot be used. Exit code 2; the CLI prints `message` and nothing else. */
+/**
+ * A configuration that cannot be used. Exit code 2; `message` holds one line per problem (every
+ * problem, so an operator fixes them all in one go) and the CLI prints each as `error: <line>`.
+ */
 export class ConfigError extends Error {
   readonly exitCode = 2;
   constructor(
     readonly problems: readonly ConfigProblem[],
     options?: { cause?: unknown },
   ) {
-    const first = problems[0];
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-    super(first ? problemMessage(first) + more : 'invalid configuration', options);
+    super(problems.length > 0 ? problems.map(problemMessage).join('\n') : 'invalid configuration', options);
     this.name = 'ConfigError';
   }
 }

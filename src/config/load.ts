@@ -1,17 +1,16 @@
 // src/config/: reads the YAML files once, validates them (zod, schema/), fingerprints them (config hash), watches for
 // drift and keeps snapshots. Problems are data; one formatter makes the prose. Must not: read a file twice or decide a trade.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { load as parseYaml, YAMLException } from 'js-yaml';
 import type { z } from 'zod';
 import type { App } from './schema/app.ts';
 import type { Policy } from './schema/policy.ts';
 import type { Signals } from './schema/signals.ts';
-import type { Strategies } from './schema/strategies.ts';
 import type { Universe } from './schema/universe.ts';
 import { DocumentTooLarge, expandEnv, type MissingEnv } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
-import { CONFIG_FILE_NAMES, CONFIG_FILES, type ConfigFileName } from './files.ts';
+import { CONFIG_FILE_NAMES, CONFIG_FILES, RETIRED_FILES, type ConfigFileName } from './files.ts';
 import { configHash, sha256 } from './fingerprint.ts';
 import { issueToProblems, showValue } from './issues.ts';
 
@@ -22,12 +21,11 @@ export interface LoadedConfig {
   readonly signals: Signals;
   readonly universe: Universe;
   readonly app: App;
-  readonly strategies: Strategies;
   /** Exactly the bytes that were parsed, per file. */
   readonly raw: Readonly<Record<ConfigFileName, Buffer>>;
   /** 16 hex chars over policy + signals + universe. */
   readonly configHash: string;
-  /** Full SHA-256 of each of the five files. */
+  /** Full SHA-256 of each of the four files. */
   readonly fileHashes: Readonly<Record<ConfigFileName, string>>;
   /** `${VAR}` references left unset, by file; fatal only where the value is needed. */
   readonly missingEnv: readonly (MissingEnv & { file: ConfigFileName })[];
@@ -117,11 +115,26 @@ function typosFirst(found: ConfigProblem[]): ConfigProblem[] {
 }
 
 /**
- * Reads each of the five files exactly once, validates them, and fingerprints the
+ * A retired file of an older release (strategies.yaml) still in the directory: one problem saying where
+ * its keys went. The key then missing from its new home is the same problem, so it is not said twice.
+ */
+function retiredFiles(dir: string, problems: ConfigProblem[]): Set<string> {
+  const moved = new Set<string>();
+  for (const [name, to] of Object.entries(RETIRED_FILES)) {
+    if (!existsSync(join(dir, name))) continue;
+    problems.push({ kind: 'retired_file', file: join(dir, name), movedTo: join(dir, to.movedTo), key: to.key });
+    moved.add(`${join(dir, to.movedTo)}|${to.key}`);
+  }
+  return moved;
+}
+
+/**
+ * Reads each of the four files exactly once, validates them, and fingerprints the
  * same bytes that were parsed. Throws ConfigError listing every problem found.
  */
 export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const problems: ConfigProblem[] = [];
+  const moved = retiredFiles(dir, problems);
   const raw = {} as Record<ConfigFileName, Buffer>;
   const parsed = {} as Record<ConfigFileName, unknown>;
   const missingEnv: (MissingEnv & { file: ConfigFileName })[] = [];
@@ -135,7 +148,8 @@ export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): L
       missingEnv.push(...r.missing.map((m) => ({ ...m, file: name })));
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const reported = problems.filter((p) => !(p.kind === 'missing_key' && moved.has(`${p.file}|${p.path}`)));
+  if (reported.length > 0) throw new ConfigError(reported);
   const fileHashes = Object.fromEntries(CONFIG_FILE_NAMES.map((n) => [n, sha256(raw[n])])) as Record<ConfigFileName, string>;
   return deepFreeze({
     dir,
@@ -143,7 +157,6 @@ export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): L
     signals: parsed['signals.yaml'] as Signals,
     universe: parsed['universe.yaml'] as Universe,
     app: parsed['app.yaml'] as App,
-    strategies: parsed['strategies.yaml'] as Strategies,
     raw,
     configHash: configHash(raw),
     fileHashes,

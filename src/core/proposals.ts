@@ -22,6 +22,7 @@ import type { MarketSnapshot, PortfolioView, Position, Proposal, ProposalResult,
 
 /** What makeProposals needs: strategy and policy config, triggers, eligible assets, the portfolio and prices. */
 export interface ProposalInput {
+  /** signals.yaml `strategies:`. */
   strategies: Strategies;
   policy: Policy;
   triggers: readonly Trigger[];
@@ -127,7 +128,7 @@ export function makeProposals(input: ProposalInput): ProposalResult {
   }
 
   // ---- entries: rules strategy -------------------------------------------------------------
-  const rules = strategies.strategies.rules;
+  const rules = strategies.rules;
   const groups = new Map<string, Trigger[]>();
   for (const t of input.triggers) {
     const g = groups.get(t.symbol);

@@ -47,8 +47,8 @@ export interface RiskInput {
   killSwitch: boolean;
   /** The state the loop is in now; HALTED stays HALTED until the loop resumes. */
   tradingState: TradingState;
-  /** strategies.yaml; when given, entries also face their strategy's budget (STRATEGY_BUDGET). */
-  strategies?: Strategies['strategies'];
+  /** signals.yaml `strategies:`: each entry also faces its strategy's budget (STRATEGY_BUDGET). */
+  strategies: Strategies;
 }
 
 /** An entry approved smaller than proposed, and the cap that shrank it. */

@@ -41,9 +41,12 @@ export const M15_BARS_NEEDED = 5;
 /** A series whose last bar closed more than this many bar lengths before `now` is stale. */
 export const STALE_AFTER_BARS = 2;
 
+/** The part of signals.yaml the trigger scan reads (not `strategies:`). */
+export type TriggerSignals = Pick<Signals, 'regime' | 'triggers'>;
+
 /** What scanTriggers needs: thresholds, the eligible assets and this cycle's candles. */
 export interface TriggerInput {
-  signals: Signals;
+  signals: TriggerSignals;
   assets: readonly UniverseAsset[];
   snapshot: MarketSnapshot;
 }
@@ -145,7 +148,7 @@ function staleness(bars: readonly Candle[], tf: 'h1' | 'm15', barMs: number, now
 export const ATR_WINDOW_PERIODS = 4;
 
 /** 1h bars a symbol needs for every trigger and the ATR filter. */
-export function h1BarsNeeded(signals: Signals): number {
+export function h1BarsNeeded(signals: TriggerSignals): number {
   const t = signals.triggers;
   return Math.max(t.atr.period + 1, VOLUME_BASELINE_HOURS + 1, t.breakout_lookback_hours + 1, t.momentum_lookback_hours + 1);
 }
@@ -165,7 +168,7 @@ function agreement(dir: 'up' | 'down', a: number, b: number, c: number, d: numbe
 }
 
 /** Appends to `out` all triggers one symbol fires under thresholds `t` (before the min_strength filter). */
-function symbolTriggers(out: Trigger[], symbol: string, s: Series, signals: Signals, t: RegimeThresholds, atr: number, atrP: number): void {
+function symbolTriggers(out: Trigger[], symbol: string, s: Series, signals: TriggerSignals, t: RegimeThresholds, atr: number, atrP: number): void {
   const { h1, m15 } = s;
   const cfg = signals.triggers;
   const last15 = m15[m15.length - 1]!.close;

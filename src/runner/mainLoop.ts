@@ -210,7 +210,8 @@ export class TradingLoop {
   /** One full cycle. Never throws for a stage failure: the cycle ends NO_TRADE and is recorded. */
   async runCycle(): Promise<CycleRecord> {
     const store = this.requireStarted();
-    const { policy, signals, strategies, app } = this.config;
+    const { policy, signals, app } = this.config;
+    const strategies = signals.strategies;
     const timer = new StageTimer();
     const now = this.clock.now();
     const cycle = store.nextCycle();
@@ -234,7 +235,7 @@ export class TradingLoop {
       const pf = (portfolio = store.view(now, (this.lastMarks = marks(snapshot.products))));
       const triggers = (s.triggers = timer.sync('triggers', () => scanTriggers({ signals, assets: eligible.assets, snapshot })));
       const proposals = (s.proposals = timer.sync('proposals', () => makeProposals({ strategies, policy, triggers: triggers.triggers, assets: eligible.assets, portfolio: pf, snapshot, operatorExits: this.desk!.pendingExits() })));
-      const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading })));
+      const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, strategies, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading })));
       trading = risk.trading;
       const orders = timer.sync('orders', () => orderStage({ policy, approved: risk.approved, snapshot, instanceId: app.instance_id, cycle, recentOrders: pf.recentTrades, now, rejections: risk.rejections }));
       s.plannedCount = orders.plannedCount;

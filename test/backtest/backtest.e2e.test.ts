@@ -103,7 +103,7 @@ describe('backtest over replayed candles', () => {
     rows[5] = rows[5]!.replace(/,[^,]+$/, ',-3');
     writeFileSync(file, rows.join('\n'));
     const e = await command(['backtest', '--data', bad, '--out', join(root, 'out-bad')]).catch((x: unknown) => x);
-    expect(describeFailure(e)).toEqual({ code: 2, message: `${file}:6: bad_number: volume: expected a number >= 0, got "-3" (use --skip-bad-rows to skip bad rows and count them)` });
+    expect(describeFailure(e)).toMatchObject({ code: 2, message: `${file}:6: bad_number: volume: expected a number >= 0, got "-3" (use --skip-bad-rows to skip bad rows and count them)` });
   });
 
   it('sim export then one CSV per symbol with hourly bars over the range', async () => {

@@ -13,8 +13,8 @@ const H = 3_600_000;
 const policy: Policy = testPolicy();
 
 const WEIGHTS = { price_move: 0.8, volume_spike: 0.6, breakout: 1.0, momentum: 0.7 };
-const strategies = (o: Partial<Strategies['strategies']['rules']> = {}): Strategies => ({
-  strategies: { rules: { enabled: true, risk_budget_pct: 12, max_positions: 6, min_conviction: 0.35, trigger_weights: WEIGHTS, ...o } },
+const strategies = (o: Partial<Strategies['rules']> = {}): Strategies => ({
+  rules: { enabled: true, risk_budget_pct: 12, max_positions: 6, min_conviction: 0.35, trigger_weights: WEIGHTS, ...o },
 });
 
 const product = (symbol: string, bid = 100): Product => testProduct(symbol, { price: bid, bid, ask: bid + 0.02 });
@@ -71,7 +71,7 @@ function run(o: {
   equity?: number;
   bids?: Record<string, number>;
   missing?: string[];
-  rules?: Partial<Strategies['strategies']['rules']>;
+  rules?: Partial<Strategies['rules']>;
 }) {
   const symbols = ['BTC-USD', 'ETH-USD', 'ADA-USD', 'PEPE-USD', 'OP-USD'].filter((s) => !o.missing?.includes(s));
   return makeProposals({

@@ -78,8 +78,22 @@ const exit = (symbol: string, notionalUsd: number): Proposal => ({
   strategy: 'exit',
 });
 
+const rules = (over: Partial<Strategies['rules']> = {}): Strategies => ({
+  rules: {
+    enabled: true,
+    risk_budget_pct: 12,
+    max_positions: 6,
+    min_conviction: 0.35,
+    trigger_weights: { price_move: 0.8, volume_spike: 0.6, breakout: 1, momentum: 0.7 },
+    ...over,
+  },
+});
+
+// A strategy budget that never binds, so the other checks are seen alone.
+const UNBOUNDED = rules({ risk_budget_pct: 100, max_positions: 1000 });
+
 const run = (over: Partial<RiskInput>) =>
-  assessRisk({ policy: policy(), proposals: [], portfolio: portfolio(), snapshot: snapshot(), killSwitch: false, tradingState: 'ACTIVE', ...over });
+  assessRisk({ policy: policy(), strategies: UNBOUNDED, proposals: [], portfolio: portfolio(), snapshot: snapshot(), killSwitch: false, tradingState: 'ACTIVE', ...over });
 
 const trade = (symbol: string, agoMs: number) => ({ symbol, side: 'buy' as const, ts: NOW - agoMs });
 
@@ -364,21 +378,24 @@ describe('assessRisk exposure caps', () => {
 });
 
 describe('assessRisk strategy budget', () => {
-  const rules = (over: Partial<Strategies['strategies']['rules']> = {}): Strategies['strategies'] => ({
-    rules: {
-      enabled: true,
-      risk_budget_pct: 12,
-      max_positions: 6,
-      min_conviction: 0.35,
-      trigger_weights: { price_move: 0.8, volume_spike: 0.6, breakout: 1, momentum: 0.7 },
-      ...over,
-    },
+  // Entry cost per USD of notional, shipped policy (post-only, offset 2 bps, maker 40 / taker 60 bps,
+  // slippage 5 bps) on the test book bid 99.99 / ask 100.01, tick 0.01:
+  //   planned buy limit: highest tick below the ask is 100.00; from min(bid, 100.00) = 99.99;
+  //   floor(99.99 × 1.0002 / 0.01) = 10000 ticks → 100.00
+  //   worst fill: max(100.00, 100.01 × 1.0005 = 100.060005) = 100.060005
+  //   factor = 100.060005 / 100.00 × (1 + 60/10,000) = 1.00060005 × 1.006 = 1.0066036503
+  it('1,000 held and a 12% budget of 1,200 then a 400 entry resized so its cost with fees fits the 200 left', () => {
+    const r = run({ strategies: rules(), portfolio: portfolio({}, [position('ETH-USD', 1000)]), proposals: [entry('BTC-USD', 400)] });
+    // room 200 / 1.0066036503 = 198.6879… → 198.68 in whole cents (cost 198.68 × 1.0066 = 199.99 ≤ 200)
+    expect(r.approved[0]!.notionalUsd).toBe(198.68);
+    expect(r.resized[0]!.cause).toMatch(/^STRATEGY_BUDGET: strategy=rules, used_usd=1000.00, proposed_usd=400.00, cost_factor=1.0066037, cap_usd=1200.00/);
   });
 
-  it('1,000 held and a 12% budget of 1,200 then a 400 entry resized to 200', () => {
-    const r = run({ strategies: rules(), portfolio: portfolio({}, [position('ETH-USD', 1000)]), proposals: [entry('BTC-USD', 400)] });
-    expect(r.approved[0]!.notionalUsd).toBe(200);
-    expect(r.resized[0]!.cause).toMatch(/^STRATEGY_BUDGET: strategy=rules, used_usd=1000.00, .*cap_usd=1200.00/);
+  it('an entry approved earlier in the cycle counts at its cost with fees', () => {
+    // First 100 fits (cost 100.66); the second sees used = 1,000 + 100 × 1.0066036503 = 1,100.66,
+    // room (1,200 − 1,100.66) / 1.0066036503 = 98.6815… → 98.68.
+    const r = run({ strategies: rules(), portfolio: portfolio({}, [position('ETH-USD', 1000)]), proposals: [entry('BTC-USD', 100), entry('SOL-USD', 400)] });
+    expect(r.approved.map((p) => p.notionalUsd)).toEqual([100, 98.68]);
   });
 
   it('6 positions held and max_positions 6 then a new entry denied', () => {

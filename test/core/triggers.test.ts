@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Signals } from '../../src/config/schema/signals.ts';
+import type { TriggerSignals } from '../../src/core/triggers.ts';
 import { classifyRegime, h1BarsNeeded, scanTriggers, strengthPastThreshold } from '../../src/core/triggers.ts';
 import type { MarketSnapshot, Trigger, UniverseAsset } from '../../src/core/types.ts';
 import type { Candle, Product } from '../../src/exchange/types.ts';
@@ -11,7 +12,7 @@ const Q = 900_000;
 
 // min_strength 0 so a trigger exactly at its threshold (strength 0) is visible; tests of the
 // strength filter set it explicitly.
-const base: Signals = {
+const base: TriggerSignals = {
   regime: { lookback_hours: 24, bull_move_pct: 3, bear_move_pct: -3, crash_move_pct: -8, chop_max_abs_move_pct: 1.5 },
   triggers: {
     max_per_cycle: 50,
@@ -27,7 +28,7 @@ const base: Signals = {
     },
   },
 };
-const withTriggers = (o: Partial<Signals['triggers']>): Signals => ({ ...base, triggers: { ...base.triggers, ...o } });
+const withTriggers = (o: Partial<Signals['triggers']>): TriggerSignals => ({ ...base, triggers: { ...base.triggers, ...o } });
 
 /**
  * Bars ending at NOW (the last one closed at NOW), oldest first: open = previous close,
@@ -67,7 +68,7 @@ const asset = (symbol: string): UniverseAsset => ({ symbol, tier: 'tier_1', prod
  * Scans the given symbols plus two flat anchor symbols, which fire nothing and hold the
  * regime's median move at 0 (chop) unless a test says otherwise.
  */
-function scan(data: Record<string, Series | undefined>, signals: Signals = base, anchors = true) {
+function scan(data: Record<string, Series | undefined>, signals: TriggerSignals = base, anchors = true) {
   const all: Record<string, Series | undefined> = anchors ? { 'AN1-USD': series(), 'AN2-USD': series(), ...data } : data;
   const candles = Object.fromEntries(Object.entries(all).filter(([, s]) => s !== undefined)) as MarketSnapshot['candles'];
   const snapshot: MarketSnapshot = { now: NOW, products: [], candles };

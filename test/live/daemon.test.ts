@@ -81,7 +81,7 @@ describe('LIVE startup reconciliation through the daemon', () => {
   it('venue holdings the books do not explain then startup refused (exit 1), accepted with the flag and recorded, clean next start', async () => {
     // The fake holds 0.01 BTC; a fresh LIVE book holds nothing.
     const d = daemonDirs('247t-recon-');
-    const configDir = liveTestConfig(d.root, { edit: (dir) => editYaml(dir, 'strategies.yaml', (s) => (s.strategies.rules.enabled = false)) });
+    const configDir = liveTestConfig(d.root, { edit: (dir) => editYaml(dir, 'signals.yaml', (s) => (s.strategies.rules.enabled = false)) });
     const env = { ...fakeEnv(), ...CREDENTIALS_ENV };
     const refused = await runDaemon(args(d, configDir, '--live', '--once'), env);
     expect(refused.code).toBe(1);

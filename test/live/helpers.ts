@@ -94,8 +94,6 @@ export function liveTestConfig(root: string, o: { orderType?: 'limit' | 'limit_p
     for (const r of Object.values(d.triggers.by_regime) as Doc[]) {
       Object.assign(r, { price_move_15m_pct: 0.05, price_move_60m_pct: 0.1, volume_ratio_1h_24h: 1.05, momentum_min_pct: 0.1 });
     }
-  });
-  editYaml(dir, 'strategies.yaml', (d) => {
     d.strategies.rules.min_conviction = 0.01;
     d.strategies.rules.risk_budget_pct = 60;
   });

@@ -20,7 +20,7 @@ async function setup(prefix: string) {
   fakes.push(fake);
   const d = daemonDirs(prefix);
   // Entries off: the only order is the exit of the seeded position, a post-only sell that rests on the book.
-  const configDir = liveTestConfig(d.root, { orderType: 'limit_post_only', edit: (dir) => editYaml(dir, 'strategies.yaml', (s) => (s.strategies.rules.enabled = false)) });
+  const configDir = liveTestConfig(d.root, { orderType: 'limit_post_only', edit: (dir) => editYaml(dir, 'signals.yaml', (s) => (s.strategies.rules.enabled = false)) });
   seedPosition(d.dataDir, 'LIVE', 'BTC-USD', 0.01, 50_000);
   return { fake, d, configDir, env: { TRADER_CCXT_URL_OVERRIDE: fake.url, ...CREDENTIALS_ENV } };
 }

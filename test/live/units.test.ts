@@ -112,7 +112,7 @@ describe('strict audit sink', () => {
     const clock = new VirtualClock(Date.UTC(2025, 0, 6, 12, 0, 30));
     fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 100_000, BTC: 0.01 }, now: () => clock.now() });
     const root = tempDir('247t-strict-');
-    const configDir = liveTestConfig(root, { edit: (d) => editYaml(d, 'strategies.yaml', (s) => (s.strategies.rules.enabled = false)) });
+    const configDir = liveTestConfig(root, { edit: (d) => editYaml(d, 'signals.yaml', (s) => (s.strategies.rules.enabled = false)) });
     const dataDir = join(root, 'data');
     // A position past its max hold, stamped on the loop's clock: the cycle exits it.
     const store = StateStore.open({ dir: dataDir, mode: 'LIVE', startingCashUsd: 10_000 });

@@ -1,6 +1,6 @@
 /**
  * 1,000 generated bad configurations (seed 1): each must load with the right values or fail with a
- * ConfigError whose message is one line naming the broken file; never another error, never a hang.
+ * ConfigError whose message is one line per problem, each naming the broken file; never another error, never a hang.
  * All of them go through loadConfig (in a child process, so a hang can be stopped); a sample of 15
  * goes through the real CLI in configFuzzCli.test.ts; all 1,000 through the CLI: scripts/stress/fuzzConfig.ts.
  */
@@ -33,7 +33,7 @@ describe('bad configuration fuzz, 1,000 cases from seed 1, through loadConfig', 
     expect(new Set(results.map((r) => r.kind))).toEqual(new Set(KINDS));
   });
 
-  it.each(KINDS)('%s cases then each loads correctly or fails with one line naming the file', (kind) => {
+  it.each(KINDS)('%s cases then each loads correctly or fails with one line per problem naming the file', (kind) => {
     const mine = results.filter((r) => r.kind === kind);
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.map(violation).filter(Boolean)).toEqual([]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { int, num } from './fields.ts';
+import { strategiesSchema } from './strategies.ts';
 
 const regimeThresholds = z.strictObject({
   price_move_15m_pct: num(0, 100),
@@ -8,7 +9,7 @@ const regimeThresholds = z.strictObject({
   momentum_min_pct: num(0, 1000),
 });
 
-/** signals.yaml: regime detection and trigger thresholds per regime. */
+/** signals.yaml: regime detection, trigger thresholds per regime, and the strategies that turn triggers into entries. */
 export const signalsSchema = z.strictObject({
   regime: z.strictObject({
     lookback_hours: int(1, 720),
@@ -34,6 +35,7 @@ export const signalsSchema = z.strictObject({
       crash: regimeThresholds,
     }),
   }),
+  strategies: strategiesSchema,
 });
 
 export type Signals = z.infer<typeof signalsSchema>;

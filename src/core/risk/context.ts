@@ -2,11 +2,12 @@
 import type { Policy } from '../../config/schema/policy.ts';
 import type { Strategies } from '../../config/schema/strategies.ts';
 import type { Product } from '../../exchange/types.ts';
+import { limitPriceFor } from '../orders.ts';
 import type { Denial } from '../denials.ts';
 import { productsBySymbol } from '../productIndex.ts';
 import type { MarketSnapshot, PortfolioView, Position, Proposal, TradingState } from '../types.ts';
 
-/** One strategy's share of the book, as configured in strategies.yaml. */
+/** One strategy's share of the book, as configured in signals.yaml `strategies:`. */
 export interface StrategyBudget {
   enabled: boolean;
   risk_budget_pct: number;
@@ -23,7 +24,8 @@ export interface RiskContext {
   readonly held: ReadonlySet<string>;
   readonly killSwitch: boolean;
   readonly tradingState: TradingState;
-  readonly strategies: Readonly<Record<string, StrategyBudget | undefined>> | undefined;
+  /** signals.yaml `strategies:` by name; a proposal of a strategy not listed (an exit) has no budget. */
+  readonly strategies: Readonly<Record<string, StrategyBudget | undefined>>;
   /** Entries approved earlier in this cycle (after any resize). The engine appends; checks only read. */
   readonly approved: Proposal[];
 }
@@ -44,7 +46,7 @@ export function makeContext(input: {
   snapshot: MarketSnapshot;
   killSwitch: boolean;
   tradingState: TradingState;
-  strategies?: Strategies['strategies'];
+  strategies: Strategies;
 }): RiskContext {
   return {
     policy: input.policy,
@@ -100,8 +102,24 @@ export const openAfterApprovals = (ctx: RiskContext): number =>
   new Set([...ctx.held, ...ctx.approved.map((a) => a.symbol)]).size;
 
 /**
+ * What one USD of entry notional can cost once filled, fees included (≥ 1). The order is sized at its
+ * planned price (the limit, or the ask for a market order); a PAPER fill takes the ask worsened by
+ * paper_slippage_bps (a LIVE limit fill is never worse than its limit, so this over-reserves there);
+ * the fee is the larger of maker and taker. Without a usable book: 1 (productTradable denies it first).
+ */
+export function entryCostFactor(policy: Policy, product: Product | undefined): number {
+  if (!product || !(product.ask > 0)) return 1;
+  const exec = policy.execution;
+  const planned = limitPriceFor(exec.order_type, 'buy', product, exec.limit_offset_bps) ?? product.ask;
+  if (!(planned > 0)) return 1;
+  const worstFill = Math.max(planned, product.ask * (1 + exec.paper_slippage_bps / 10_000));
+  return (worstFill / planned) * (1 + Math.max(exec.maker_fee_bps, exec.taker_fee_bps) / 10_000);
+}
+
+/**
  * The shared cap rule: fits → pass; too big but the remaining room is still worth an order
- * (≥ min notional) → resize down to the room, in whole cents; otherwise deny.
+ * (≥ min notional) → resize down to the room, in whole cents; otherwise deny. With a `costFactor`
+ * (entryCostFactor) the room is for the entry's whole cost: notional × costFactor must fit.
  */
 export function capVerdict(
   p: Proposal,
@@ -109,8 +127,9 @@ export function capVerdict(
   usedUsd: number,
   capUsd: number,
   denial: (room: number) => Denial,
+  costFactor = 1,
 ): Verdict {
-  const room = capUsd - usedUsd;
+  const room = (capUsd - usedUsd) / costFactor;
   if (!Number.isFinite(room)) return { deny: denial(room) };
   // `!(a > b)` so a NaN notional falls through to MIN_NOTIONAL instead of being "resized" into a number.
   if (!(p.notionalUsd > room + EPS)) return undefined;

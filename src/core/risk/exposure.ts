@@ -1,6 +1,6 @@
 /** How much of equity may be at risk: in total, per asset, per cluster, per strategy; and the smallest order. */
 import { deny, floorCents } from '../denials.ts';
-import { capVerdict, exposureUsd, minNotionalUsd, openAfterApprovals, opensPosition, pctOf, type EntryCheck } from './context.ts';
+import { capVerdict, entryCostFactor, exposureUsd, openAfterApprovals, opensPosition, pctOf, positionValue, minNotionalUsd, type EntryCheck, type RiskContext } from './context.ts';
 
 /** All positions (at marks) plus approvals this cycle within max_total_at_risk_pct of equity; resizes to fit. */
 export const totalAtRisk: EntryCheck = (p, ctx) => {
@@ -35,13 +35,25 @@ export const perClusterCap: EntryCheck = (p, ctx) => {
 };
 
 /**
- * The proposing strategy's budget from strategies.yaml (only when the loop passes it): enabled,
- * max_positions, risk_budget_pct of equity (resizes to fit). Positions do not record which strategy
- * opened them, so every open position counts against the budget; today `rules` is the only strategy
- * that opens positions, so that is exact.
+ * USD a strategy has at risk: its open positions at their marks, plus every entry approved this cycle
+ * at its whole cost once filled (notional × entryCostFactor: worst fill price and fee).
+ */
+export function strategyAtRiskUsd(ctx: RiskContext): number {
+  let sum = 0;
+  for (const pos of ctx.portfolio.positions) sum += positionValue(ctx, pos);
+  for (const a of ctx.approved) sum += a.notionalUsd * entryCostFactor(ctx.policy, ctx.products.get(a.symbol));
+  return sum;
+}
+
+/**
+ * The proposing strategy's budget from signals.yaml `strategies:`: enabled, max_positions, and
+ * risk_budget_pct of equity for everything it has at risk, the entry's fees and worst fill price
+ * counted (resizes to fit). Positions do not record which strategy opened them, so every open
+ * position counts against the budget; today `rules` is the only strategy that opens positions, so
+ * that is exact.
  */
 export const strategyBudget: EntryCheck = (p, ctx) => {
-  const budget = ctx.strategies?.[p.strategy];
+  const budget = ctx.strategies[p.strategy];
   if (budget === undefined) return undefined;
   if (!budget.enabled) return { deny: deny('STRATEGY_BUDGET', { strategy: p.strategy, enabled: 'false' }) };
   if (opensPosition(ctx, p.symbol) && openAfterApprovals(ctx) >= budget.max_positions) {
@@ -49,9 +61,15 @@ export const strategyBudget: EntryCheck = (p, ctx) => {
   }
   const pct = budget.risk_budget_pct;
   const cap = pctOf(pct, ctx.equityUsd);
-  const used = exposureUsd(ctx, () => true);
-  return capVerdict(p, ctx, used, cap, (room) =>
-    deny('STRATEGY_BUDGET', { strategy: p.strategy, used_usd: used, proposed_usd: p.notionalUsd, cap_usd: cap, cap_pct: pct, room_usd: room }),
+  const used = strategyAtRiskUsd(ctx);
+  const factor = entryCostFactor(ctx.policy, ctx.products.get(p.symbol));
+  return capVerdict(
+    p,
+    ctx,
+    used,
+    cap,
+    (room) => deny('STRATEGY_BUDGET', { strategy: p.strategy, used_usd: used, proposed_usd: p.notionalUsd, cost_factor: factor, cap_usd: cap, cap_pct: pct, room_usd: room }),
+    factor,
   );
 };
 

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { hashSeed, Rng } from '../../../src/exchange/sim/rng.ts';
 
-/** The five files, in the order loadConfig reads them. */
-export const FILES = ['policy.yaml', 'signals.yaml', 'universe.yaml', 'app.yaml', 'strategies.yaml'] as const;
+/** The four files, in the order loadConfig reads them. */
+export const FILES = ['policy.yaml', 'signals.yaml', 'universe.yaml', 'app.yaml'] as const;
 export type FileName = (typeof FILES)[number];
 
 /** The valid configuration every case starts from. */

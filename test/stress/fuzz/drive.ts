@@ -150,8 +150,8 @@ export function runCaseCli(seed: number, i: number, opts: { hangMs: number; comm
       const cycled = command === 'run' ? audit.split('\n').some((l) => l.includes('"event":"cycle"') && l.includes('"mode":"DRY_RUN"')) : undefined;
       rmSync(work, { recursive: true, force: true });
       const err = stderr.replaceAll(dir, '<dir>');
-      const outcome: CaseResult['outcome'] = hung ? 'hang' : code === 0 ? 'loaded' : code === 2 && err.startsWith('error: ') ? 'config_error' : 'crashed';
-      const message = outcome === 'config_error' ? err.replace(/^error: /, '').replace(/\n$/, '') : err.trim().split('\n').slice(-3).join(' | ');
+      const outcome: CaseResult['outcome'] = hung ? 'hang' : code === 0 ? 'loaded' : code === 2 && err.split('\n').filter(Boolean).every((l) => l.startsWith('error: ')) ? 'config_error' : 'crashed';
+      const message = outcome === 'config_error' ? err.replace(/^error: /gm, '').replace(/\n$/, '') : err.trim().split('\n').slice(-3).join(' | ');
       // The CLI cannot compare values; a case that must load the same is judged by exit 0.
       resolve({ result: { ...caseStub(c), outcome, ms, message, same: code === 0 ? true : undefined }, command, code, signal, stdout, stderr: err, started, cycled });
     });

@@ -1,4 +1,4 @@
-/** What a fuzz case did, and whether that keeps the promise (load correctly, or one-line ConfigError naming the file). */
+/** What a fuzz case did, and whether that keeps the promise (load correctly, or a ConfigError of one line per problem, each naming the file). */
 import type { FuzzExpect, MutationKind } from './cases.ts';
 
 /** One case's outcome, as the runner (in-process) or the CLI driver reports it. */
@@ -30,8 +30,10 @@ export function violation(r: CaseResult): string | undefined {
       return `${what}: threw ${r.errorName} instead of ConfigError: ${r.message}`;
     case 'config_error':
       if (r.expect === 'load_same') return `${what}: should load, got: ${r.message}`;
-      if (r.message!.includes('\n')) return `${what}: message is not one line: ${JSON.stringify(r.message)}`;
-      if (!r.message!.includes(`<dir>/${r.file}`)) return `${what}: message does not name ${r.file}: ${r.message}`;
+      // One line per problem; the case broke one file, so every line names it.
+      for (const line of r.message!.split('\n')) {
+        if (!line.startsWith(`<dir>/${r.file}`)) return `${what}: a line does not start with ${r.file}: ${JSON.stringify(line)}`;
+      }
       return undefined;
     case 'loaded':
       if (r.expect === 'error') return `${what}: loaded, expected a ConfigError`;

@@ -14,7 +14,7 @@ import type { CaseResult } from './judge.ts';
 const [seed, from, to] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const work = process.argv[5]!;
 const base = loadBase();
-const values = (c: LoadedConfig) => JSON.stringify([c.policy, c.signals, c.universe, c.app, c.strategies]);
+const values = (c: LoadedConfig) => JSON.stringify([c.policy, c.signals, c.universe, c.app]);
 const baseline = values(loadConfig(BASE_CONFIG_DIR, {}));
 // Tokens like ${COINBASE_API_KEY} stay unset, as in a fresh install.
 const env: NodeJS.ProcessEnv = {};
