@@ -1,65 +1,41 @@
 /**
- * A unified diff of two texts (for `config diff`). Written here rather than spawning
- * `diff -u`: config files are small (an O(N·M) LCS table is instant), the output is the
- * same on every host (no dependence on diffutils being installed, its version or locale),
- * and it can be tested in-process.
+ * A byte-exact unified diff of two config files (for `config diff`, /api/config/diff and the status
+ * page, which all show this text). Equal means equal bytes: '' only then. The line diff is jsdiff's
+ * (the maintained `diff` package, Myers O(ND), so large files stay fast), with these rules on top:
+ *
+ * - Hunk headers as `diff -u` prints them (`@@ -0,0 +1,2 @@` for an empty side, `-3` for one line).
+ * - A missing newline at the end of a file is marked `\ No newline at end of file` under its line.
+ * - Changed lines (`-`/`+`) make bytes a terminal would hide visible, so that two lines that look the
+ *   same never appear as a change without showing why: carriage return `␍`, tab `␉`, trailing spaces
+ *   and no-break spaces `·`, a byte-order mark `⟨BOM⟩`, other control characters as their control
+ *   pictures (U+2400 + code). Context lines are printed as stored. The output is for reading, not
+ *   for `patch`: `config show` prints the exact bytes.
  */
+import { structuredPatch } from 'diff';
 
-type Op = { kind: ' ' | '-' | '+'; text: string; a: number; b: number };
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
-/** Line-level edit script via a longest-common-subsequence table. */
-function editScript(a: readonly string[], b: readonly string[]): Op[] {
-  const n = a.length;
-  const m = b.length;
-  // lcs[i][j] = LCS length of a[i:] and b[j:], one flat array.
-  const w = m + 1;
-  const lcs = new Uint32Array((n + 1) * w);
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i * w + j] = a[i] === b[j] ? lcs[(i + 1) * w + j + 1]! + 1 : Math.max(lcs[(i + 1) * w + j]!, lcs[i * w + j + 1]!);
-    }
-  }
-  const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) ops.push({ kind: ' ', text: a[i]!, a: i++, b: j++ });
-    // Deletions before insertions on a tie, as diff -u prints them.
-    else if (i < n && (j === m || lcs[(i + 1) * w + j]! >= lcs[i * w + j + 1]!)) ops.push({ kind: '-', text: a[i]!, a: i++, b: j });
-    else ops.push({ kind: '+', text: b[j]!, a: i, b: j++ });
-  }
-  return ops;
+/** A changed line's text with the bytes a terminal hides made visible (rules in the file header). */
+export function visible(line: string): string {
+  const body = line.replace(/[ \u00a0]+$/, (s) => '·'.repeat(s.length));
+  return body
+    .replaceAll('\ufeff', '⟨BOM⟩')
+    .replaceAll('\t', '␉')
+    .replaceAll('\r', '␍')
+    .replace(CONTROL, (c) => (c === '\u007f' ? '␡' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
 }
 
-const splitLines = (text: string): string[] => {
-  if (text === '') return [];
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines;
-};
+const range = (start: number, count: number): string => (count === 1 ? `${start}` : `${count === 0 ? start - 1 : start},${count}`);
 
-/** `diff -u` style output with `context` lines around each change; '' when the texts are equal. */
-export function unifiedDiff(oldText: string, newText: string, oldName: string, newName: string, context = 3): string {
-  const ops = editScript(splitLines(oldText), splitLines(newText));
-  const changed = ops.map((o, k) => (o.kind !== ' ' ? k : -1)).filter((k) => k >= 0);
-  if (changed.length === 0) return '';
+/** `diff -u` style diff of two files' bytes with `context` lines around each change; '' when the bytes are equal. */
+export function unifiedDiff(oldBytes: Uint8Array, newBytes: Uint8Array, oldName: string, newName: string, context = 3): string {
+  if (Buffer.compare(oldBytes, newBytes) === 0) return '';
+  const decode = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+  const patch = structuredPatch(oldName, newName, decode(oldBytes), decode(newBytes), undefined, undefined, { context });
   const out = [`--- ${oldName}`, `+++ ${newName}`];
-  let k = 0;
-  while (k < changed.length) {
-    const start = Math.max(0, changed[k]! - context);
-    let end = Math.min(ops.length, changed[k]! + context + 1);
-    while (k + 1 < changed.length && changed[k + 1]! - context <= end) {
-      k++;
-      end = Math.min(ops.length, changed[k]! + context + 1);
-    }
-    k++;
-    const hunk = ops.slice(start, end);
-    const aLen = hunk.filter((o) => o.kind !== '+').length;
-    const bLen = hunk.filter((o) => o.kind !== '-').length;
-    const aStart = aLen === 0 ? hunk[0]!.a : hunk[0]!.a + 1;
-    const bStart = bLen === 0 ? hunk[0]!.b : hunk[0]!.b + 1;
-    out.push(`@@ -${aStart},${aLen} +${bStart},${bLen} @@`);
-    for (const o of hunk) out.push(`${o.kind}${o.text}`);
+  for (const h of patch.hunks) {
+    out.push(`@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@`);
+    for (const line of h.lines) out.push(line[0] === '-' || line[0] === '+' ? `${line[0]}${visible(line.slice(1))}` : line);
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { unifiedDiff } from '../audit/diff.ts';
 import { HASHED_FILES } from '../config/files.ts';
+import { diffSnapshots, renderConfigDiff } from '../config/snapshotDiff.ts';
 import { loadSnapshot } from '../config/snapshots.ts';
 import { UsageError } from '../errors.ts';
 import { type CommandIo, processIo } from './audit.ts';
@@ -25,22 +25,11 @@ export function registerSnapshotCommands(configCmd: Command, io: CommandIo = pro
 
   configCmd
     .command('diff')
-    .description('unified diff, per file, between the configs of two hashes')
+    .description('byte-exact unified diff, per file, between the configs of two hashes ("identical" only for identical bytes)')
     .argument('<hashA>', 'the older config_hash')
     .argument('<hashB>', 'the newer config_hash')
     .option('--log-dir <dir>', 'log directory holding config_snapshots/', 'logs')
     .action((hashA: string, hashB: string, opts: { logDir: string }) => {
-      const a = loadSnapshot(opts.logDir, hashA);
-      const b = loadSnapshot(opts.logDir, hashB);
-      for (const name of HASHED_FILES) {
-        const d = unifiedDiff(a.files[name]!.toString('utf8'), b.files[name]!.toString('utf8'), `${a.hash}/${name}`, `${b.hash}/${name}`);
-        io.out(d === '' ? `${name}: identical\n` : d);
-      }
-      // app.yaml and strategies.yaml are not hashed nor stored; the manifests still tell whether they differed.
-      for (const name of ['app.yaml', 'strategies.yaml']) {
-        const ha = a.manifest?.files[name];
-        const hb = b.manifest?.files[name];
-        if (ha && hb && ha !== hb) io.out(`${name}: differs between the runs that stored these snapshots (not part of the hash, not stored)\n`);
-      }
+      io.out(renderConfigDiff(diffSnapshots(loadSnapshot(opts.logDir, hashA), loadSnapshot(opts.logDir, hashB))));
     });
 }

@@ -1,7 +1,7 @@
 /**
  * Content-addressed config snapshots: `<logDir>/config_snapshots/<config_hash>/` holds the
  * exact bytes of the hashed files (policy, signals, universe — the bytes that were parsed),
- * plus manifest.json with the sha256 of all five files of the run that first stored it.
+ * plus manifest.json with the sha256 of all four files of the run that first stored it.
  * Written once, atomically (a temp directory renamed into place); an existing snapshot is
  * verified against its name and never overwritten.
  */
@@ -26,7 +26,7 @@ export interface SnapshotManifest {
   config_hash: string;
   created: string;
   hashed_files: readonly string[];
-  /** sha256 of each of the five files at the run that stored the snapshot. */
+  /** sha256 of each of the four files at the run that stored the snapshot. */
   files: Record<string, string>;
 }
 

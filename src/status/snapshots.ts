@@ -1,11 +1,10 @@
 /**
  * Config snapshots for the status API: which hashes have one, and the per-file unified diff
- * between two of them (what `config diff A B` prints, as data). Only full 16-hex hashes reach
+ * between two of them (what `config diff A B` prints, as data: both come from diffSnapshots). Only full 16-hex hashes reach
  * this module, and a snapshot is only opened by a name found in the store's own listing.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { unifiedDiff } from '../audit/diff.ts';
-import { HASHED_FILES } from '../config/files.ts';
+import { diffSnapshots, type ConfigDiff } from '../config/snapshotDiff.ts';
 import { loadSnapshot, SnapshotError, snapshotsDir, type Snapshot } from '../config/snapshots.ts';
 import { UsageError } from '../errors.ts';
 import { ApiError } from './http.ts';
@@ -24,22 +23,6 @@ export function listSnapshots(logDir: string): string[] {
   }
 }
 
-/** One hashed file's change between two snapshots; `diff` is '' when identical. */
-export interface FileDiff {
-  file: string;
-  identical: boolean;
-  diff: string;
-}
-
-/** The answer of /api/config/diff. */
-export interface ConfigDiff {
-  from: string;
-  to: string;
-  files: FileDiff[];
-  /** Unhashed files (not stored) whose sha256 differed between the runs that stored the two snapshots. */
-  unhashed_changed: string[];
-}
-
 function open(logDir: string, hash: string): Snapshot & { hash: string } {
   // An exact name only: loadSnapshot also takes prefixes, the API does not.
   if (!CONFIG_HASH.test(hash) || !listSnapshots(logDir).includes(hash)) {
@@ -56,16 +39,5 @@ function open(logDir: string, hash: string): Snapshot & { hash: string } {
 
 /** Per-file unified diffs from snapshot `from` to snapshot `to`; ApiError 404 when either is missing. */
 export function configDiff(logDir: string, from: string, to: string): ConfigDiff {
-  const a = open(logDir, from);
-  const b = open(logDir, to);
-  const files = HASHED_FILES.map((file) => {
-    const diff = unifiedDiff(a.files[file]?.toString('utf8') ?? '', b.files[file]?.toString('utf8') ?? '', `${a.hash}/${file}`, `${b.hash}/${file}`);
-    return { file, identical: diff === '', diff };
-  });
-  const unhashed_changed = ['app.yaml', 'strategies.yaml'].filter((name) => {
-    const ha = a.manifest?.files[name];
-    const hb = b.manifest?.files[name];
-    return ha !== undefined && hb !== undefined && ha !== hb;
-  });
-  return { from: a.hash, to: b.hash, files, unhashed_changed };
+  return diffSnapshots(open(logDir, from), open(logDir, to));
 }

@@ -96,12 +96,34 @@ describe('bad configuration through the CLI', () => {
   });
 
   it('empty file then exit 2 saying so', () => {
-    const r = validateWith('strategies.yaml', () => '');
+    const r = validateWith('app.yaml', () => '');
     expectOneLine(r);
     expect(r.message).toMatchInlineSnapshot(`
-      "error: <dir>/strategies.yaml: expected a mapping of keys at the top level, got an empty file
+      "error: <dir>/app.yaml: expected a mapping of keys at the top level, got an empty file
       "
     `);
+  });
+
+  it('a strategies.yaml left from an older release then exit 2 with one line saying where its keys moved', () => {
+    const dir = copyConfig();
+    // The upgrade as an operator would half-do it: the old file stays, signals.yaml has no strategies: yet.
+    writeFileSync(join(dir, 'strategies.yaml'), 'strategies:\n  rules:\n    enabled: true\n');
+    const signals = join(dir, 'signals.yaml');
+    writeFileSync(signals, readFileSync(signals, 'utf8').replace(/\nstrategies:[\s\S]*$/, '\n'));
+    const r = runCli(['config', 'validate', '--config-dir', dir]);
+    expectOneLine(r);
+    expect(r.stderr.replaceAll(dir, '<dir>')).toMatchInlineSnapshot(`
+      "error: <dir>/strategies.yaml: no longer read: its keys moved to <dir>/signals.yaml under "strategies:" (same names); move them there and delete this file
+      "
+    `);
+  });
+
+  it('a strategies.yaml beside an upgraded signals.yaml then still refused, never silently ignored', () => {
+    const dir = copyConfig();
+    writeFileSync(join(dir, 'strategies.yaml'), 'strategies:\n  rules:\n    min_conviction: 0.9\n');
+    const r = runCli(['config', 'validate', '--config-dir', dir]);
+    expectOneLine(r);
+    expect(r.stderr.replaceAll(dir, '<dir>')).toContain('<dir>/strategies.yaml: no longer read: its keys moved to <dir>/signals.yaml under "strategies:"');
   });
 
   it('mode not one of the three then exit 2 listing them', () => {
@@ -113,11 +135,38 @@ describe('bad configuration through the CLI', () => {
     `);
   });
 
-  it('several problems then the first is shown with a count of the rest', () => {
-    const r = validateWith('policy.yaml', (t) => t.replace('max_open_positions: 8', 'max_open_positions: x').replace('max_trades_per_day: 24', 'max_trades_per_day: y'));
-    expectOneLine(r);
-    expect(r.message).toContain('risk.max_open_positions');
-    expect(r.message).toContain('(and 1 more problem)');
+  it('several problems in several files then every one on its own line, exit 2, no stack trace', () => {
+    const dir = copyConfig();
+    const edit = (f: string, from: string, to: string) => writeFileSync(join(dir, f), readFileSync(join(dir, f), 'utf8').replace(from, to));
+    edit('policy.yaml', 'max_open_positions: 8', 'max_open_positions: x');
+    edit('policy.yaml', 'max_trades_per_day: 24', 'max_trades_per_day: y');
+    edit('signals.yaml', 'min_conviction: 0.25', 'min_conviction: 2');
+    edit('app.yaml', 'mode: DRY_RUN', 'mode: YOLO');
+    const r = runCli(['config', 'validate', '--config-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr.replaceAll(dir, '<dir>')).toMatchInlineSnapshot(`
+      "error: <dir>/policy.yaml: risk.max_open_positions: expected a whole number between 1 and 1000, got "x"
+      error: <dir>/policy.yaml: risk.max_trades_per_day: expected a whole number between 0 and 100000, got "y"
+      error: <dir>/signals.yaml: strategies.rules.min_conviction: expected a number between 0 and 1, got 2
+      error: <dir>/app.yaml: mode: expected one of DRY_RUN, PAPER, LIVE, got "YOLO"
+      "
+    `);
+  });
+
+  it('several problems with --json then every one listed as data on stdout, and still one line each on stderr', () => {
+    const dir = copyConfig();
+    writeFileSync(join(dir, 'policy.yaml'), readFileSync(join(dir, 'policy.yaml'), 'utf8').replace('max_open_positions: 8', 'max_open_positions: x').replace('max_trades_per_day: 24', 'max_trades_per_day: y'));
+    const r = runCli(['config', 'validate', '--json', '--config-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    const out = JSON.parse(r.stdout.replaceAll(dir, '<dir>')) as { exit_code: number; problems: { kind: string; file: string; key: string; message: string }[] };
+    expect(out.exit_code).toBe(2);
+    expect(out.problems.map((p) => [p.kind, p.file, p.key])).toEqual([
+      ['invalid_value', '<dir>/policy.yaml', 'risk.max_open_positions'],
+      ['invalid_value', '<dir>/policy.yaml', 'risk.max_trades_per_day'],
+    ]);
   });
 
   it('secret from the environment that fails validation then its value is never printed', () => {
@@ -140,14 +189,15 @@ describe('hostile YAML', () => {
       const prev = String.fromCharCode(96 + i);
       levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     }
-    const r = validateWith('strategies.yaml', () => `${levels.join('\n')}\n`);
+    const r = validateWith('app.yaml', () => `${levels.join('\n')}\n`);
     expectOneLine(r);
-    expect(r.message).toContain('strategies.yaml: YAML syntax error: the document expands to more than 100000 values');
+    expect(r.message).toContain('app.yaml: YAML syntax error: the document expands to more than 100000 values');
   });
 
   it('a __proto__ key then reported as unknown, never used to smuggle keys past the schema', () => {
-    const r = validateWith('strategies.yaml', (t) => t.replace('strategies:\n', '__proto__:\n  strategies:\n'));
-    expectOneLine(r);
-    expect(r.message).toContain('strategies.yaml: __proto__: unknown key');
+    const r = validateWith('universe.yaml', (t) => t.replace('hysteresis:\n', '__proto__:\n  hysteresis:\n'));
+    expect(r.code).toBe(2);
+    // The key moved under __proto__ is both an unknown key and a missing one: both are said.
+    expect(r.message.trim().split('\n')).toEqual(['error: <dir>/universe.yaml: __proto__: unknown key', 'error: <dir>/universe.yaml: hysteresis: required key is missing (expected an object)']);
   });
 });

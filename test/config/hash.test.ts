@@ -46,13 +46,37 @@ describe('config hash', () => {
     expect(loadConfig(dir).configHash).not.toBe(before);
   });
 
-  it.each(['app.yaml', 'strategies.yaml'])('%s edited then hash unchanged but its file sha256 changes', (file) => {
+  it('app.yaml edited then hash unchanged but its file sha256 changes', () => {
     const dir = copyConfig();
     const before = loadConfig(dir);
-    appendFileSync(join(dir, file), '\n# operator note\n');
+    appendFileSync(join(dir, 'app.yaml'), '\n# operator note\n');
     const after = loadConfig(dir);
     expect(after.configHash).toBe(before.configHash);
-    expect(after.fileHashes[file as 'app.yaml']).not.toBe(before.fileHashes[file as 'app.yaml']);
+    expect(after.fileHashes['app.yaml']).not.toBe(before.fileHashes['app.yaml']);
+  });
+
+  // Every strategy setting is a decision input (issue 16: min_conviction 0.25 → 0.9 changed fills and
+  // PnL under the same hash while it lived in strategies.yaml): each one now moves the hash.
+  it.each([
+    ['enabled: true', 'enabled: false'],
+    ['risk_budget_pct: 12.0', 'risk_budget_pct: 3.0'],
+    ['max_positions: 6', 'max_positions: 2'],
+    ['min_conviction: 0.25', 'min_conviction: 0.9'],
+    ['price_move: 0.8', 'price_move: 0.5'],
+    ['volume_spike: 0.6', 'volume_spike: 0.1'],
+    ['breakout: 1.0', 'breakout: 0.2'],
+    ['momentum: 0.7', 'momentum: 0.3'],
+  ])('strategy setting %s changed to %s then config hash changes and equals the recipe', (from, to) => {
+    const dir = copyConfig();
+    const before = loadConfig(dir);
+    const p = join(dir, 'signals.yaml');
+    const text = readFileSync(p, 'utf8');
+    expect(text.split(from)).toHaveLength(2); // the key is in signals.yaml, once
+    writeFileSync(p, text.replace(from, to));
+    const after = loadConfig(dir);
+    expect(after.configHash).not.toBe(before.configHash);
+    expect(after.configHash).toBe(coreutilsHash(dir));
+    expect(JSON.stringify(after.signals.strategies)).not.toBe(JSON.stringify(before.signals.strategies));
   });
 
   it('edit reverted then original hash returns', () => {
@@ -73,12 +97,13 @@ describe('config hash', () => {
     expect(r.stdout).toBe(`${coreutilsHash(dir)}\n`);
   });
 
-  it('CLI config hash --json gives the hash and the sha256 of all five files', () => {
+  it('CLI config hash --json gives the hash and the sha256 of all four files', () => {
     const dir = copyConfig();
     const r = runCli(['config', 'hash', '--json', '--config-dir', dir]);
     const out = JSON.parse(r.stdout) as { config_hash: string; files: Record<string, string> };
     expect(out.config_hash).toBe(coreutilsHash(dir));
     const sha = (f: string) => execFileSync('sha256sum', [join(dir, f)], { encoding: 'utf8' }).slice(0, 64);
-    for (const f of ['policy.yaml', 'signals.yaml', 'universe.yaml', 'app.yaml', 'strategies.yaml']) expect(out.files[f]).toBe(sha(f));
+    for (const f of ['policy.yaml', 'signals.yaml', 'universe.yaml', 'app.yaml']) expect(out.files[f]).toBe(sha(f));
+    expect(Object.keys(out.files)).toHaveLength(4);
   });
 });

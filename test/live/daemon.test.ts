@@ -21,13 +21,28 @@ afterAll(async () => {
 const fakeEnv = () => ({ TRADER_CCXT_URL_OVERRIDE: fake.url });
 
 describe('LIVE gates through the daemon', () => {
-  it('each missing gate then refused with exit 2, one line naming the file, key or variable, nothing opened', async () => {
+  it('each missing gate then refused with exit 2, one line per missing gate naming the file, key or variable, nothing opened', async () => {
+    const GATE = {
+      sim: /app\.yaml: exchange\.name: LIVE refused: sim is a simulated market/,
+      disabled: /policy\.yaml: governance\.live_trading_enabled: LIVE refused: live trading is disabled/,
+      key: /app\.yaml: exchange\.credentials\.api_key: environment variable COINBASE_API_KEY is not set \(needed for LIVE trading\)$/,
+      secret: /app\.yaml: exchange\.credentials\.api_secret: environment variable COINBASE_API_SECRET is not set \(needed for LIVE trading\)$/,
+    };
     const cases = [
-      { name: 'live trading disabled', edit: (dir: string) => editYaml(dir, 'policy.yaml', (d) => (d.governance.live_trading_enabled = false)), env: CREDENTIALS_ENV, want: /policy\.yaml: governance\.live_trading_enabled: LIVE refused: live trading is disabled/ },
-      { name: 'no credentials', edit: undefined, env: {}, want: /app\.yaml: exchange\.credentials\.api_key: environment variable COINBASE_API_KEY is not set \(needed for LIVE trading\) \(and 1 more problem\)/ },
-      { name: 'secret only missing', edit: undefined, env: { COINBASE_API_KEY: CREDENTIALS_ENV.COINBASE_API_KEY }, want: /app\.yaml: exchange\.credentials\.api_secret: environment variable COINBASE_API_SECRET is not set/ },
-      { name: 'sim exchange', edit: (dir: string) => editYaml(dir, 'app.yaml', (d) => (d.exchange.name = 'sim')), env: CREDENTIALS_ENV, want: /app\.yaml: exchange\.name: LIVE refused: sim is a simulated market/ },
-      { name: 'override not loopback', edit: undefined, env: { ...CREDENTIALS_ENV, TRADER_CCXT_URL_OVERRIDE: 'https://api.coinbase.com' }, want: /TRADER_CCXT_URL_OVERRIDE: must be an http URL on a loopback host/ },
+      { name: 'live trading disabled', edit: (dir: string) => editYaml(dir, 'policy.yaml', (d) => (d.governance.live_trading_enabled = false)), env: CREDENTIALS_ENV, want: [GATE.disabled] },
+      { name: 'no credentials', edit: undefined, env: {}, want: [GATE.key, GATE.secret] },
+      { name: 'secret only missing', edit: undefined, env: { COINBASE_API_KEY: CREDENTIALS_ENV.COINBASE_API_KEY }, want: [GATE.secret] },
+      { name: 'sim exchange', edit: (dir: string) => editYaml(dir, 'app.yaml', (d) => (d.exchange.name = 'sim')), env: CREDENTIALS_ENV, want: [GATE.sim] },
+      {
+        name: 'every gate missing',
+        edit: (dir: string) => {
+          editYaml(dir, 'app.yaml', (d) => (d.exchange.name = 'sim'));
+          editYaml(dir, 'policy.yaml', (d) => (d.governance.live_trading_enabled = false));
+        },
+        env: {},
+        want: [GATE.sim, GATE.disabled, GATE.key, GATE.secret],
+      },
+      { name: 'override not loopback', edit: undefined, env: { ...CREDENTIALS_ENV, TRADER_CCXT_URL_OVERRIDE: 'https://api.coinbase.com' }, want: [/TRADER_CCXT_URL_OVERRIDE: must be an http URL on a loopback host/] },
     ];
     const runs = await Promise.all(
       cases.map(async (c) => {
@@ -40,9 +55,11 @@ describe('LIVE gates through the daemon', () => {
     for (const { c, d, r } of runs) {
       expect([c.name, r.code]).toEqual([c.name, 2]);
       const lines = r.stderr.trim().split('\n');
-      expect([c.name, lines.length]).toEqual([c.name, 1]);
-      expect(lines[0]).toMatch(/^error: /);
-      expect(lines[0]).toMatch(c.want);
+      expect([c.name, lines.length]).toEqual([c.name, c.want.length]);
+      c.want.forEach((want, k) => {
+        expect(lines[k]).toMatch(/^error: /);
+        expect(lines[k]).toMatch(want);
+      });
       // Refused before anything was opened: no audit log, no state.
       expect([c.name, existsSync(d.logDir), existsSync(d.dataDir)]).toEqual([c.name, false, false]);
       for (const s of SECRET_STRINGS) expect(r.stdout + r.stderr).not.toContain(s);
