@@ -197,6 +197,10 @@ export class TradingLoop {
         changed_files: changed ? before.changedFiles(this.config.fileHashes) : [],
         exchange: this.market.name,
         ...(this.urlOverride && { exchange_url_override: this.urlOverride }),
+        // The other app.yaml values that can shape what happens (mode, instance_id and the interval are
+        // stamped above and on every record): the sim market's seed, and the schedule's jitter.
+        ...(app.exchange.name === 'sim' && { sim_seed: app.exchange.sim.seed }),
+        jitter_seconds: app.loop.jitter_seconds, // applied on the wall clock only (clock: virtual runs back to back)
       });
       if (live) await live.start();
       this.started = true;
