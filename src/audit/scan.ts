@@ -47,6 +47,8 @@ export interface ScannedRecord {
   status: string | undefined;
   instance_id: string | undefined;
   event: string | undefined;
+  /** On `startup` records: the code hash of the run. */
+  code_hash: string | undefined;
   /** proposals.final_executed_count, else the number of orders with success true. */
   executed: number;
   /** The line needed JSON.parse (or was not JSON: then `invalid`). */
@@ -55,7 +57,7 @@ export interface ScannedRecord {
 }
 
 /** Top-level string fields the scanner can extract. */
-export const SCAN_KEYS = ['config_hash', 'config_hash_on_disk', 'timestamp', 'status', 'instance_id', 'event'] as const;
+export const SCAN_KEYS = ['config_hash', 'config_hash_on_disk', 'timestamp', 'status', 'instance_id', 'event', 'code_hash'] as const;
 export type ScanKey = (typeof SCAN_KEYS)[number];
 
 /** Scans blocks of lines; one instance per input stream (cursors are per block). */
@@ -160,6 +162,7 @@ export class LineScanner {
     rec.status = str(r.status ?? undefined);
     rec.instance_id = str(r.instance_id ?? undefined);
     rec.event = str(r.event ?? undefined);
+    rec.code_hash = str(r.code_hash ?? undefined);
     rec.executed = executedOf(r);
   }
 }
@@ -207,6 +210,7 @@ function emptyRecord(): ScannedRecord {
     status: undefined,
     instance_id: undefined,
     event: undefined,
+    code_hash: undefined,
     executed: 0,
     odd: false,
     invalid: false,

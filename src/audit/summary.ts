@@ -1,6 +1,7 @@
 /**
- * `audit summary`: per config_hash the record count, first and last timestamp, status counts
- * and orders executed, an unstamped bucket, and the timeline of hash changes.
+ * `audit summary`: per config_hash the record count, first and last timestamp, status counts,
+ * orders executed and the code hashes its runs started with (from `startup` records), an
+ * unstamped bucket, and the timeline of hash changes.
  * Counts match `jq -r .config_hash FILE | sort | uniq -c` (jq's `null` = our unstamped).
  */
 import { type LogGroup, readBlocks } from './read.ts';
@@ -14,6 +15,8 @@ export interface HashBucket {
   last: string | null;
   status: Record<string, number>;
   orders_executed: number;
+  /** Distinct code_hash values of the `startup` records under this config hash, in order of appearance. */
+  code_hashes: string[];
 }
 
 /** A change of the stamped hash between consecutive stamped records. */
@@ -65,7 +68,7 @@ export async function summarize(groups: readonly LogGroup[], window: SummaryWind
     const hash = r.config_hash ?? null;
     let b = cur !== undefined && cur.config_hash === hash ? cur : buckets.get(hash);
     if (b === undefined) {
-      b = { config_hash: hash, records: 0, first: ts, last: ts, status: {}, orders_executed: 0 };
+      b = { config_hash: hash, records: 0, first: ts, last: ts, status: {}, orders_executed: 0, code_hashes: [] };
       buckets.set(hash, b);
     }
     cur = b;
@@ -76,6 +79,7 @@ export async function summarize(groups: readonly LogGroup[], window: SummaryWind
     }
     if (r.status !== undefined) b.status[r.status] = (b.status[r.status] ?? 0) + 1;
     b.orders_executed += r.executed;
+    if (r.code_hash !== undefined && !b.code_hashes.includes(r.code_hash)) b.code_hashes.push(r.code_hash);
     if (hash !== null && hash !== lastStamped) {
       timeline.push({ timestamp: ts, from: lastStamped, to: hash });
       lastStamped = hash;
@@ -85,7 +89,8 @@ export async function summarize(groups: readonly LogGroup[], window: SummaryWind
   for (const g of groups) {
     for (const file of g.files) {
       files.push(file);
-      const scanner = new LineScanner(['config_hash', 'timestamp', 'status']);
+      // code_hash is on startup records only: one search per block finds them all.
+      const scanner = new LineScanner(['config_hash', 'timestamp', 'status', 'code_hash']);
       for await (const block of readBlocks(file)) scanner.scan(block.buf, block.end, onRecord);
     }
   }

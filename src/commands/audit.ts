@@ -124,8 +124,8 @@ function positiveInt(flag: string, v: string): number {
 
 /** Table form of a summary: buckets, then the hash timeline. */
 export function renderSummary(s: Summary): string {
-  const rows = s.buckets.map((b) => [b.config_hash ?? 'unstamped', b.records, b.first, b.last, b.orders_executed, renderCounts(b.status)]);
-  let out = renderTable(rows, ['config_hash', 'records', 'first', 'last', 'orders_executed', 'status']);
+  const rows = s.buckets.map((b) => [b.config_hash ?? 'unstamped', b.records, b.first, b.last, b.orders_executed, renderCounts(b.status), b.code_hashes.length > 0 ? b.code_hashes.join(' ') : null]);
+  let out = renderTable(rows, ['config_hash', 'records', 'first', 'last', 'orders_executed', 'status', 'code_hashes']);
   out += `${s.records} records in ${s.files.length} file(s)${s.invalid_lines > 0 ? `, ${s.invalid_lines} line(s) not JSON` : ''}\n`;
   if (s.timeline.length > 0) {
     out += `\nconfig hash changes:\n`;

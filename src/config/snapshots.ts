@@ -1,7 +1,7 @@
 /**
  * Content-addressed config snapshots: `<logDir>/config_snapshots/<config_hash>/` holds the
  * exact bytes of the hashed files (policy, signals, universe — the bytes that were parsed),
- * plus manifest.json with the sha256 of all four files of the run that first stored it.
+ * plus manifest.json with the sha256 of all four files and the code hash of the run that first stored it.
  * Written once, atomically (a temp directory renamed into place); an existing snapshot is
  * verified against its name and never overwritten.
  */
@@ -21,13 +21,23 @@ export class SnapshotError extends Error {
   }
 }
 
+/** The code that stored a snapshot: its code hash and version label. */
+export interface SnapshotCode {
+  code_hash: string;
+  code_version: string;
+}
+
 /** manifest.json of a snapshot. */
 export interface SnapshotManifest {
   config_hash: string;
+  /** When the run that stored it started, on its clock (virtual in backtests, so a replay stores the same bytes). */
   created: string;
   hashed_files: readonly string[];
   /** sha256 of each of the four files at the run that stored the snapshot. */
   files: Record<string, string>;
+  /** The code of the run that stored it (absent in snapshots stored before issue 16). */
+  code_hash?: string;
+  code_version?: string;
 }
 
 /** A snapshot read back: its manifest and the stored file bytes by name. */
@@ -72,7 +82,8 @@ export function verifySnapshot(dir: string, hash: string): void {
  * Returns the directory and whether it was created now. Throws SnapshotError when an
  * existing snapshot does not match its hash.
  */
-export function saveSnapshot(logDir: string, loaded: LoadedConfig, now: Date = new Date()): { dir: string; created: boolean } {
+export function saveSnapshot(logDir: string, loaded: LoadedConfig, opts: { now?: Date; code?: SnapshotCode } = {}): { dir: string; created: boolean } {
+  const now = opts.now ?? new Date();
   const root = snapshotsDir(logDir);
   const dir = join(root, loaded.configHash);
   if (existsSync(dir)) {
@@ -85,7 +96,7 @@ export function saveSnapshot(logDir: string, loaded: LoadedConfig, now: Date = n
   mkdirSync(tmp, { mode: 0o750 });
   try {
     for (const name of HASHED_FILES) writeFileDurably(join(tmp, name), loaded.raw[name]);
-    const manifest: SnapshotManifest = { config_hash: loaded.configHash, created: now.toISOString(), hashed_files: HASHED_FILES, files: { ...loaded.fileHashes } };
+    const manifest: SnapshotManifest = { config_hash: loaded.configHash, created: now.toISOString(), hashed_files: HASHED_FILES, files: { ...loaded.fileHashes }, ...opts.code };
     writeFileDurably(join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     fsyncDir(tmp);
     try {

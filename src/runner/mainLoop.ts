@@ -173,7 +173,7 @@ export class TradingLoop {
       this.records.attach(this.audit);
       // A torn last line from a crash was moved aside on open: say so in the trail itself.
       for (const r of this.audit.recovered) this.write('audit_recovered', { quarantine_file: r.quarantineFile, bytes: r.bytes });
-      saveSnapshot(this.logDir, this.config);
+      saveSnapshot(this.logDir, this.config, { now: new Date(this.clock.now()), code: { code_hash: this.version.code.hash, code_version: this.version.label } });
       const store = (this.store = StateStore.open({ dir: this.dataDir, mode: this.mode, startingCashUsd: this.config.policy.sizing.starting_cash_usd }));
       this.desk = new ControlDesk({ store, record: (event, fields) => this.records.writeStrict(event, fields), killSwitchPresent: () => killSwitchPresent(this.killSwitch.file), now: () => this.clock.now() });
       if (this.venue) {
@@ -190,6 +190,9 @@ export class TradingLoop {
         node: process.version,
         version: this.version.version,
         commit: this.version.commit,
+        // The exact code: sha256 of the running sources and package files (recipe in runner/codeHash.ts).
+        code_hash: this.version.code.hash,
+        code_dir: this.version.code.dir,
         interval_seconds: this.intervalMs / 1000,
         clock: this.clock.kind,
         config_files: this.config.fileHashes,

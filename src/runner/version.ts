@@ -1,29 +1,46 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { computeCodeHash, runningInstall, type CodeHash } from './codeHash.ts';
 
-/** Package version and git commit of the running code, read once at startup. */
+/** Package version, git commit and code hash of the running code, computed once at startup. */
 export interface CodeVersion {
   version: string;
   commit: string;
+  /** The running sources (or package files) differ from the commit (`git status` shows changes). */
+  dirty: boolean;
   node: string;
-  /** `<version>+<short commit>`, stamped on every record. */
+  /** `<version>+<short commit>[-dirty]`, stamped on every record. */
   label: string;
+  /** sha256 over the running sources and package files (see codeHash.ts), stamped on `startup`. */
+  code: CodeHash;
+  /** How long computing `code` took (startup cost; `npm run bench` reports it). */
+  codeHashMs: number;
 }
 
 let cached: CodeVersion | undefined;
 
+const git = (root: string, args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+
+/** The running code's identity (cached: computed on the first call). */
 export function codeVersion(): CodeVersion {
   if (cached) return cached;
-  const root = new URL('../../', import.meta.url);
-  const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string };
-  let commit = process.env.TRADER_COMMIT ?? 'unknown';
+  const { root, codeDir } = runningInstall();
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  let commit = process.env.TRADER_COMMIT || 'unknown';
+  let dirty = false;
   if (commit === 'unknown') {
     try {
-      commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      commit = git(root, ['rev-parse', '--short=12', 'HEAD']).trim();
+      // Only the code counts: operators edit config/ in the same checkout, and that is what the config hash is for.
+      dirty = git(root, ['status', '--porcelain', '--', codeDir, 'package.json', 'package-lock.json']).trim() !== '';
     } catch {
-      // Not a git checkout (a tarball deploy): the package version still identifies the build.
+      // Not a git checkout (a tarball deploy): the code hash still identifies the build.
     }
   }
-  cached = { version, commit, node: process.version, label: `${version}+${commit}` };
+  const t0 = performance.now();
+  const code = computeCodeHash(root, codeDir);
+  const codeHashMs = performance.now() - t0;
+  cached = { version, commit, dirty, node: process.version, label: `${version}+${commit}${dirty ? '-dirty' : ''}`, code, codeHashMs };
   return cached;
 }

@@ -32,8 +32,8 @@ describe('audit commands', () => {
 
   it('summary table then one row per hash with unstamped named, and the hash changes', async () => {
     const { out } = await audit(['summary', LEGACY]);
-    expect(out).toMatch(/^config_hash\s+records\s+first\s+last\s+orders_executed\s+status\n/);
-    expect(out).toMatch(/\nunstamped\s+899\s+2025-11-11T05:00:06\.926083\+00:00\s+2025-11-15T18:46:14\.817657\+00:00\s+76\s+NO_TRADE=843 EXECUTED=56\n/);
+    expect(out).toMatch(/^config_hash\s+records\s+first\s+last\s+orders_executed\s+status\s+code_hashes\n/);
+    expect(out).toMatch(/\nunstamped\s+899\s+2025-11-11T05:00:06\.926083\+00:00\s+2025-11-15T18:46:14\.817657\+00:00\s+76\s+NO_TRADE=843 EXECUTED=56\s+-\n/);
     expect(out).toContain('1413 records in 1 file(s)\n');
     expect(out).toContain('\nconfig hash changes:\n');
   });
