@@ -87,8 +87,10 @@ export interface AuditLoggerOptions {
   /** Policy 'batch': fsync after this many records (default 100) or this many ms (default 1000). */
   batchRecords?: number;
   batchMs?: number;
-  /** Wall clock in epoch ms (rotation days, head timestamps); tests pass a fake. */
+  /** Wall clock in epoch ms (rotation days, fsync batching); tests pass a fake. */
   now?: () => number;
+  /** The time the head file's `updated` shows (default `now`): the loop's clock, virtual in backtests, so a replay writes the same bytes. */
+  headTime?: () => number;
   io?: Partial<AuditIo>;
 }
 
@@ -396,7 +398,7 @@ export class AuditLogger {
 
   private writeHead(seq: number, chain: string): void {
     const tmp = `${this.headFile}.tmp`;
-    const head: HeadFile & { updated: string } = { seq, chain, file: this.name, hmac: this.opts.hmacKey !== undefined, updated: new Date(this.now()).toISOString() };
+    const head: HeadFile & { updated: string } = { seq, chain, file: this.name, hmac: this.opts.hmacKey !== undefined, updated: new Date((this.opts.headTime ?? this.now)()).toISOString() };
     const hfd = fs.openSync(tmp, 'w', 0o640);
     try {
       fs.writeSync(hfd, `${JSON.stringify(head)}\n`);

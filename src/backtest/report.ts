@@ -26,7 +26,7 @@ export interface DataInfo {
 /** One run's results (the JSON written to report.json and printed by --json). */
 export interface BacktestReport {
   config_hash: string;
-  /** sha256 of each of the five config files, as in the startup record. */
+  /** sha256 of each of the four config files, as in the startup record. */
   config_files: Record<string, string>;
   mode: 'BACKTEST';
   data: DataInfo;

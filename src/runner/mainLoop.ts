@@ -169,6 +169,7 @@ export class TradingLoop {
         fsync: this.mode === 'BACKTEST' ? 'batch' : app.logging.audit_fsync,
         hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
         rotation: { mode: app.logging.rotation.mode, maxBytes: app.logging.rotation.max_mb * 1024 * 1024, compress: app.logging.rotation.compress },
+        headTime: () => this.clock.now(),
       });
       this.records.attach(this.audit);
       // A torn last line from a crash was moved aside on open: say so in the trail itself.

@@ -1,5 +1,5 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, type Dirent, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveInputs } from '../../src/audit/read.ts';
@@ -47,13 +47,15 @@ const lines = (file: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('backtest over replayed candles', () => {
-  it('same data and config twice into different out dirs then byte-identical audit log, report and chart', async () => {
+  it('same data and config twice into different out dirs then every file of the run directory byte-identical', async () => {
     const one = await run(configA, join(root, 'out1'));
     const two = await run(configA, join(root, 'out2'));
     expect(one.auditFile).toBe(join(root, 'out1', one.configHash, 'logs', '247trader-v2_audit.jsonl'));
-    for (const f of ['logs/247trader-v2_audit.jsonl', 'report.json', 'report.txt', 'equity.svg']) {
-      expect(readFileSync(join(two.dir, f)).equals(readFileSync(join(one.dir, f))), f).toBe(true);
-    }
+    const files = (dir: string) => (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[]).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+    // The audit log and its .head, the config snapshot and its manifest (virtual-clock times), the book, the reports, the chart.
+    expect(files(one.dir)).toEqual(files(two.dir));
+    expect(files(one.dir)).toEqual(expect.arrayContaining(['logs/247trader-v2_audit.jsonl', 'logs/247trader-v2_audit.jsonl.head', `logs/config_snapshots/${one.configHash}/manifest.json`, 'state/state-BACKTEST.sqlite', 'report.json', 'report.txt', 'equity.svg']));
+    for (const f of files(one.dir)) expect(readFileSync(join(two.dir, f)).equals(readFileSync(join(one.dir, f))), f).toBe(true);
     // The comparison means something only if the book moved.
     expect(one.report.trades.fills).toBeGreaterThan(0);
     expect(one.report.cycles.total).toBe(6 * 24 + 1); // hourly from 03-03T00:00 to 03-09T00:00, the last bar's close
