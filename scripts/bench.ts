@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAudit } from './bench-audit.ts';
 import { benchBacktest } from './bench-backtest.ts';
 import { benchPipeline } from './bench-pipeline.ts';
+import { benchProvenance } from './bench-provenance.ts';
 import { benchStress } from './bench-stress.ts';
 import type { BenchRow } from './benchRow.ts';
 
@@ -16,6 +17,7 @@ const sections: [string, () => Promise<BenchRow[]>][] = [
   ['audit tools', () => benchAudit(Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000))],
   ['backtest', benchBacktest],
   ['startup and soak', benchStress],
+  ['provenance', benchProvenance],
 ];
 
 const rows: (BenchRow & { section: string })[] = [];
