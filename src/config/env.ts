@@ -3,6 +3,8 @@ import { renderPath } from './issues.ts';
 /** A `${VAR}` that was referenced but not set; an error only where the value is needed. */
 export interface MissingEnv {
   path: string;
+  /** The same path as keys, so a schema can tell whether it is a known key at all. */
+  keys: readonly PropertyKey[];
   variable: string;
 }
 
@@ -43,7 +45,7 @@ export function expandEnv(
         return val ?? '';
       });
       if (unset) {
-        missing.push({ path: renderPath(path), variable: unset });
+        missing.push({ path: renderPath(path), keys: path, variable: unset });
         return undefined;
       }
       expanded.add(renderPath(path));

@@ -37,6 +37,9 @@ function schemaAt(root: z.ZodType, path: Path): z.ZodType | undefined {
   return cur;
 }
 
+/** Whether `path` names a key the schema knows (a typo'd key does not). */
+export const knownPath = (root: z.ZodType, path: Path): boolean => schemaAt(root, path) !== undefined;
+
 function valueAt(data: unknown, path: Path): unknown {
   let cur = data;
   for (const key of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<PropertyKey, unknown>)[key] : undefined;

@@ -12,7 +12,7 @@ import { DocumentTooLarge, expandEnv, type MissingEnv } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { CONFIG_FILE_NAMES, CONFIG_FILES, RETIRED_FILES, type ConfigFileName } from './files.ts';
 import { configHash, sha256 } from './fingerprint.ts';
-import { issueToProblems, showValue } from './issues.ts';
+import { issueToProblems, knownPath, showValue } from './issues.ts';
 
 /** The validated configuration, the bytes it was parsed from, and their fingerprints. */
 export interface LoadedConfig {
@@ -83,9 +83,14 @@ function parseFile(file: string, bytes: Buffer, schema: z.ZodType, env: NodeJS.P
     return { ok: false as const };
   }
   const { value, missing, expanded } = env_;
+  // A value with an unset ${VAR} is left out before validation (only LIVE needs credentials), so a
+  // misspelt key holding one would vanish unseen: report it as the unknown key it is.
+  const strays = missing.flatMap((m) =>
+    knownPath(schema, m.keys) ? [] : issueToProblems(file, schema, value, { code: 'unrecognized_keys', path: m.keys.slice(0, -1), keys: [String(m.keys.at(-1))], message: '', input: undefined } as z.core.$ZodIssue, expanded),
+  );
   const result = schema.safeParse(value, { reportInput: true });
-  if (!result.success) {
-    const found = result.error.issues.flatMap((issue) => issueToProblems(file, schema, value, issue, expanded));
+  if (!result.success || strays.length > 0) {
+    const found = [...strays, ...(result.success ? [] : result.error.issues.flatMap((issue) => issueToProblems(file, schema, value, issue, expanded)))];
     problems.push(...typosFirst(found));
     return { ok: false as const };
   }

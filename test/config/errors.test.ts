@@ -176,6 +176,15 @@ describe('bad configuration through the CLI', () => {
     expect(r.message).toContain('instance_id: expected');
   });
 
+  it('a misspelt key whose value is an unset ${VAR} then still reported as unknown (found by the config fuzz)', () => {
+    const r = validateWith('app.yaml', (t) => t.replace('api_key: ${COINBASE_API_KEY}', 'api_ke: ${COINBASE_API_KEY}'), { COINBASE_API_KEY: '' });
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/app.yaml: exchange.credentials.api_ke: unknown key (did you mean "api_key"?)
+      "
+    `);
+  });
+
   it('unset ${VAR} for credentials then DRY_RUN config still validates', () => {
     const r = validateWith('app.yaml', (t) => t, { COINBASE_API_KEY: '', COINBASE_API_SECRET: '' });
     expect(r.code).toBe(0);

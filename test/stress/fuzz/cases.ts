@@ -96,7 +96,7 @@ export const MUTATIONS = [
 ] as const;
 export type MutationKind = (typeof MUTATIONS)[number] | 'fifo' | 'long_file_name';
 
-/** Reads the five base files once. */
+/** Reads the four base files once. */
 export function loadBase(dir = BASE_CONFIG_DIR): Base {
   return Object.fromEntries(FILES.map((f) => [f, readFileSync(join(dir, f), 'utf8')])) as Base;
 }
@@ -336,7 +336,7 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-/** Writes the five files of `c` into `dir` (created). */
+/** Writes the four files of `c` into `dir` (created). */
 export function materialize(c: FuzzCase, base: Base, dir: string): void {
   mkdirSync(dir, { recursive: true });
   for (const f of FILES) if (f !== c.file) writeFileSync(join(dir, f), base[f]);
