@@ -31,7 +31,8 @@ function schemaAt(root: z.ZodType, path: Path): z.ZodType | undefined {
     if (!cur) return undefined;
     const d = def(cur);
     const next: z.ZodType | undefined =
-      d.type === 'object' ? d.shape?.[String(key)] : d.type === 'record' ? d.valueType : d.type === 'array' ? d.element : undefined;
+      // hasOwn: a key named `__proto__` must not find Object.prototype in the shape.
+      d.type === 'object' ? (d.shape && Object.hasOwn(d.shape, String(key)) ? d.shape[String(key)] : undefined) : d.type === 'record' ? d.valueType : d.type === 'array' ? d.element : undefined;
     cur = next && unwrap(next);
   }
   return cur;

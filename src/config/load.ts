@@ -84,9 +84,10 @@ function parseFile(file: string, bytes: Buffer, schema: z.ZodType, env: NodeJS.P
   }
   const { value, missing, expanded } = env_;
   // A value with an unset ${VAR} is left out before validation (only LIVE needs credentials), so a
-  // misspelt key holding one would vanish unseen: report it as the unknown key it is.
+  // misspelt key holding one would vanish unseen: report it as the unknown key it is (under an
+  // unknown parent, the schema reports the parent).
   const strays = missing.flatMap((m) =>
-    knownPath(schema, m.keys) ? [] : issueToProblems(file, schema, value, { code: 'unrecognized_keys', path: m.keys.slice(0, -1), keys: [String(m.keys.at(-1))], message: '', input: undefined } as z.core.$ZodIssue, expanded),
+    knownPath(schema, m.keys) || !knownPath(schema, m.keys.slice(0, -1)) ? [] : issueToProblems(file, schema, value, { code: 'unrecognized_keys', path: m.keys.slice(0, -1), keys: [String(m.keys.at(-1))], message: '', input: undefined } as z.core.$ZodIssue, expanded),
   );
   const result = schema.safeParse(value, { reportInput: true });
   if (!result.success || strays.length > 0) {
