@@ -33,7 +33,9 @@ export function codeVersion(): CodeVersion {
     try {
       commit = git(root, ['rev-parse', '--short=12', 'HEAD']).trim();
       // Only the code counts: operators edit config/ in the same checkout, and that is what the config hash is for.
-      dirty = git(root, ['status', '--porcelain', '--', codeDir, 'package.json', 'package-lock.json']).trim() !== '';
+      // src/ always (a compiled dist/ is git-ignored: its sources are what a commit pins).
+      const code = [...new Set(['src', codeDir])];
+      dirty = git(root, ['status', '--porcelain', '--', ...code, 'package.json', 'package-lock.json']).trim() !== '';
     } catch {
       // Not a git checkout (a tarball deploy): the code hash still identifies the build.
     }
