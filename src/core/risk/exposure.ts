@@ -1,6 +1,6 @@
 /** How much of equity may be at risk: in total, per asset, per cluster, per strategy; and the smallest order. */
 import { deny, floorCents } from '../denials.ts';
-import { capVerdict, entryCostFactor, exposureUsd, openAfterApprovals, opensPosition, pctOf, positionValue, minNotionalUsd, type EntryCheck, type RiskContext } from './context.ts';
+import { capVerdict, entryCostFactor, exposureUsd, minNotionalUsd, openAfterApprovals, opensPosition, pctOf, positionValue, type EntryCheck, type RiskContext } from './context.ts';
 
 /** All positions (at marks) plus approvals this cycle within max_total_at_risk_pct of equity; resizes to fit. */
 export const totalAtRisk: EntryCheck = (p, ctx) => {
@@ -38,7 +38,7 @@ export const perClusterCap: EntryCheck = (p, ctx) => {
  * USD a strategy has at risk: its open positions at their marks, plus every entry approved this cycle
  * at its whole cost once filled (notional × entryCostFactor: worst fill price and fee).
  */
-export function strategyAtRiskUsd(ctx: RiskContext): number {
+function strategyAtRiskUsd(ctx: RiskContext): number {
   let sum = 0;
   for (const pos of ctx.portfolio.positions) sum += positionValue(ctx, pos);
   for (const a of ctx.approved) sum += a.notionalUsd * entryCostFactor(ctx.policy, ctx.products.get(a.symbol));
