@@ -3,7 +3,7 @@
  * command, two at a time: `config validate`, and `run --mode DRY_RUN --once` (the daemon start that
  * would trade if the config loaded). `npx tsx scripts/stress/fuzzConfig.ts [--seed 1] [--count 1000]
  * [--jobs 2] [--commands validate,run] [--hang-ms 30000] [--target-ms 2000]`.
- * The promise (issue 9): each case loads correctly or exits 2 with one line on stderr naming the file,
+ * The promise (issues 9, 16): each case loads correctly or exits 2 with one `error:` line per problem on stderr, each naming the file,
  * no stack trace, in under 2 s; none starts trading, none hangs. A run that fails must leave no trace
  * (no lock, audit log or state); a run that loads must record its DRY_RUN cycle; both commands must
  * agree. Prints the violations, a summary table per command and the slowest cases; exit 1 when any
@@ -43,7 +43,8 @@ function cliViolation(run: CliCaseResult): string | undefined {
   if (/\n\s+at /.test(run.stderr)) return `${what}: stack trace on stderr`;
   if (run.result.outcome === 'config_error') {
     if (run.stdout !== '') return `${what}: printed to stdout on failure`;
-    if (run.stderr.split('\n').filter(Boolean).length !== 1) return `${what}: more than one line on stderr`;
+    const lines = run.stderr.split('\n').filter(Boolean);
+    if (!lines.every((l) => l.startsWith(`error: <dir>/${run.result.file}`))) return `${what}: a stderr line is not an error naming ${run.result.file}`;
     if (run.started) return `${what}: failed, but the daemon had already started (wrote its lock, log or state)`;
   }
   if (run.result.outcome === 'loaded' && run.command === 'run' && !run.cycled) return `${what}: exit 0 without a DRY_RUN cycle record`;
