@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
+import { appSchema } from '../../src/config/schema/app.ts';
 import { VirtualClock } from '../../src/runner/clock.ts';
 import { TradingLoop } from '../../src/runner/mainLoop.ts';
 import { copyConfig, tempDir } from '../helpers/cli.ts';
@@ -57,6 +58,14 @@ const START = Date.parse('2026-01-01T00:00:00Z');
 /** Every leaf key of a YAML document, dotted. */
 function leafKeys(doc: Doc, prefix = ''): string[] {
   return Object.entries(doc).flatMap(([k, v]) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? leafKeys(v as Doc, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+
+/** Every leaf key the app.yaml schema accepts, dotted (optional keys included). */
+function schemaKeys(schema: unknown, prefix = ''): string[] {
+  const def = (schema as { _zod: { def: { type: string; shape?: Record<string, unknown>; innerType?: unknown } } })._zod.def;
+  if (def.innerType !== undefined) return schemaKeys(def.innerType, prefix);
+  if (def.type !== 'object') return [prefix.slice(0, -1)];
+  return Object.entries(def.shape!).flatMap(([k, v]) => schemaKeys(v, `${prefix}${k}.`));
 }
 
 function getPath(doc: Doc, key: string): unknown {
@@ -112,6 +121,8 @@ describe('app.yaml cannot change a decision unless the value is stamped', () => 
   const shipped = load(readFileSync(join(import.meta.dirname, '../../config/app.yaml'), 'utf8')) as Doc;
 
   it('every leaf key of app.yaml then classified as stamped or invariant (a new key must be listed here)', () => {
+    // The schema's keys, so a new optional key the shipped file leaves out is caught too.
+    expect(schemaKeys(appSchema).sort()).toEqual(leafKeys(shipped).sort());
     const unlisted = leafKeys(shipped).filter((k) => !(k in STAMPED) && !(k in INVARIANT));
     expect(unlisted, 'classify each new app.yaml key in STAMPED (stamp it on startup) or INVARIANT (prove it here)').toEqual([]);
     const stale = [...Object.keys(STAMPED), ...Object.keys(INVARIANT)].filter((k) => !leafKeys(shipped).includes(k));
