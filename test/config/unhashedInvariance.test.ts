@@ -50,6 +50,14 @@ const INVARIANT: Record<string, (tmp: string) => unknown> = {
   'monitoring.bind': () => '0.0.0.0',
   'monitoring.metrics_port': () => 9999,
   'monitoring.status_page': () => false,
+  'monitoring.control': () => true, // lets operators file requests; each request is recorded when it acts
+  'notifications.enabled': () => true, // outbound webhooks: how the instance reports, not what it decides
+  'notifications.daily_summary_utc': () => '06:30',
+  'notifications.per_minute': () => 5,
+  'notifications.queue_size': () => 10,
+  'notifications.max_retries': () => 0,
+  'notifications.timeout_seconds': () => 3,
+  'notifications.targets': () => [{ name: 'ops', format: 'generic', url: 'http://127.0.0.1:9/hook', events: ['fill'] }],
 };
 
 const CYCLES = 6;
