@@ -9,6 +9,7 @@ import { registerLedgerCommands } from './commands/ledger.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSimCommands } from './commands/sim.ts';
 import { registerSnapshotCommands } from './commands/snapshots.ts';
+import { registerSweepCommand } from './commands/sweep.ts';
 import { describeFailure } from './errors.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -24,7 +25,7 @@ registerAuditCommands(program);
 registerRunCommand(program);
 registerControlCommands(program);
 registerLedgerCommands(program);
-registerBacktestCommand(program);
+registerSweepCommand(registerBacktestCommand(program.enablePositionalOptions()));
 registerSimCommands(program);
 
 // Commander errors are usage errors (exit 2); help and version are not errors.

@@ -17,10 +17,17 @@ export const noProgress: Progress = { update() {}, end() {} };
 export interface ProgressOptions {
   stream?: { isTTY?: boolean; columns?: number; write(s: string): unknown };
   label?: string;
+  /** What is counted (default `cycles`). */
+  unit?: string;
+  /** Show the estimated time left, from the rate so far. */
+  eta?: boolean;
   afterMs?: number;
   everyMs?: number;
   now?: () => number;
 }
+
+/** Seconds as `42s` or `3m05s`. */
+const clock = (s: number): string => (s < 60 ? `${Math.round(s)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
 
 /** A bar like `backtest [#########---------] 48% 4200/8760 cycles 2.1s` that redraws at most every `everyMs`. */
 export function terminalProgress(opts: ProgressOptions = {}): Progress {
@@ -42,7 +49,9 @@ export function terminalProgress(opts: ProgressOptions = {}): Progress {
       const frac = total > 0 ? Math.min(1, done / total) : 1;
       const full = Math.round(frac * width);
       const bar = `${'#'.repeat(full)}${'-'.repeat(width - full)}`;
-      stream.write(`\r${opts.label ?? 'backtest'} [${bar}] ${String(Math.floor(frac * 100)).padStart(3)}% ${done}/${total} cycles ${((t - start) / 1000).toFixed(1)}s\u001b[K`);
+      const elapsed = (t - start) / 1000;
+      const eta = opts.eta && done > 0 && done < total ? ` ETA ${clock((elapsed / done) * (total - done))}` : '';
+      stream.write(`\r${opts.label ?? 'backtest'} [${bar}] ${String(Math.floor(frac * 100)).padStart(3)}% ${done}/${total} ${opts.unit ?? 'cycles'} ${elapsed.toFixed(1)}s${eta}\u001b[K`);
     },
     end() {
       if (drawn) stream.write('\r\u001b[K');

@@ -18,7 +18,7 @@ import { loadReplayData, type ReplayData } from '../exchange/replay/index.ts';
 import { parseTimestamp } from '../exchange/replay/rows.ts';
 
 interface BacktestFlags {
-  data: string;
+  data?: string;
   from?: string;
   to?: string;
   interval?: string;
@@ -50,12 +50,12 @@ export function parseInterval(v: string | undefined): number | undefined {
   return ms;
 }
 
-/** Registers `backtest`. */
-export function registerBacktestCommand(program: Command): void {
-  program
+/** Registers `backtest` and returns it (`backtest sweep` is added under it). */
+export function registerBacktestCommand(program: Command): Command {
+  return program
     .command('backtest')
     .description('replay candle files through the trading loop (mode BACKTEST, PAPER fills) and report the results per config hash')
-    .requiredOption('--data <path>', 'a candle file (.csv, .jsonl) or a directory of them; see src/exchange/replay/README.md')
+    .option('--data <path>', 'a candle file (.csv, .jsonl) or a directory of them; see src/exchange/replay/README.md (required)')
     .option('--from <time>', 'first cycle, ISO-8601 UTC (default: one week after the first candle, so the loop has its history)')
     .option('--to <time>', 'last cycle at or before this time (default: the close of the last candle)')
     .option('--interval <duration>', 'time between cycles, e.g. 15m or 1h (default: the data bar interval)')
@@ -66,6 +66,8 @@ export function registerBacktestCommand(program: Command): void {
     .option('--skip-bad-rows', 'skip candle rows that fail the checks and count them (default: stop at the first, naming file and line)')
     .option('--compare <dirs...>', 'run each config directory on the same data and print the results side by side')
     .action(async (o: BacktestFlags, cmd: Command) => {
+      // Not a requiredOption: commander would then demand it of `backtest sweep` too.
+      if (o.data === undefined) throw new UsageError("required option '--data <path>' not specified");
       if (o.compare && cmd.getOptionValueSource('configDir') === 'cli') throw new UsageError('use --config-dir for one run or --compare DIR_A DIR_B … for several, not both');
       if (o.compare && o.compare.length < 2) throw new UsageError('--compare needs at least two config directories');
       const from = timeFlag('--from', o.from);
