@@ -28,7 +28,7 @@ const TARGET_S = 10;
 const SYMBOLS = [...BUILT_IN_SPECS.map((s) => s.symbol), 'SYN001-USD'];
 
 /** The year of candles, generated on first use and kept in the temp directory. */
-async function benchData(): Promise<string> {
+export async function benchData(): Promise<string> {
   const dir = join(tmpdir(), `247t-bench-candles-v1-s${SEED}-${DAYS}d-${SYMBOLS.length}`);
   if (existsSync(dir) && readdirSync(dir).length === SYMBOLS.length) return dir;
   process.stderr.write(`bench-backtest: generating ${DAYS} days x ${SYMBOLS.length} symbols of hourly candles into ${dir} (once)\n`);

@@ -9,6 +9,7 @@ import { benchBacktest } from './bench-backtest.ts';
 import { benchPipeline } from './bench-pipeline.ts';
 import { benchProvenance } from './bench-provenance.ts';
 import { benchStress } from './bench-stress.ts';
+import { benchSweep } from './bench-sweep.ts';
 import type { BenchRow } from './benchRow.ts';
 
 
@@ -16,6 +17,7 @@ const sections: [string, () => Promise<BenchRow[]>][] = [
   ['decision pipeline', benchPipeline],
   ['audit tools', () => benchAudit(Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000))],
   ['backtest', benchBacktest],
+  ['sweep', benchSweep],
   ['startup and soak', benchStress],
   ['provenance', benchProvenance],
 ];

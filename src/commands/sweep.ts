@@ -104,5 +104,10 @@ export function registerSweepCommand(backtest: Command): void {
       writeFileSync(join(o.out, 'sweep.json'), json);
       writeFileSync(join(o.out, 'sweep.html'), sweepPage(outcome));
       process.stdout.write(o.json ? json : renderSweep(outcome));
+      // A job that failed (not a config problem: those are skipped before any job) is a runtime failure.
+      if (outcome.jobs.failed.length > 0) {
+        process.stderr.write(`error: ${outcome.jobs.failed.length} job${outcome.jobs.failed.length === 1 ? '' : 's'} failed (listed in the output); the other rows are complete\n`);
+        process.exitCode = 1;
+      }
     });
 }

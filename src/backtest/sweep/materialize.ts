@@ -15,7 +15,7 @@ import { loadConfig, type LoadedConfig } from '../../config/load.ts';
 import { saveSnapshot } from '../../config/snapshots.ts';
 import type { Assignment } from './candidates.ts';
 import type { Grid, HashedFile } from './grid.ts';
-import { parseYamlText, setValue, showPath, yamlValue, type YamlText } from './yamlEdit.ts';
+import { parseYamlText, setValue, type YamlText } from './yamlEdit.ts';
 
 /** A candidate that validated: its hash, its directory and the values that made it. */
 export interface Candidate {
@@ -41,10 +41,6 @@ export interface Materialized {
 /** The base's hashed files parsed for editing. */
 export const editableBase = (base: LoadedConfig): Record<HashedFile, YamlText> =>
   Object.fromEntries(HASHED_FILES.map((f) => [f, parseYamlText(base.raw[f].toString('utf8'))])) as Record<HashedFile, YamlText>;
-
-/** A candidate's assignment as `exits.stop_loss_pct=3 triggers…=2.5`, for tables and messages. */
-export const describeAssignment = (grid: Grid, a: Assignment): string =>
-  grid.axes.map((axis, i) => `${showPath(axis.path)}=${yamlValue(a[i])}`).join(' ');
 
 /** The five files' bytes of one candidate: the base's, with the assignment's values edited in. */
 export function candidateFiles(base: LoadedConfig, texts: Readonly<Record<HashedFile, YamlText>>, grid: Grid, a: Assignment): Record<ConfigFileName, Buffer> {

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SweepOutcome } from '../../../src/backtest/sweep/sweep.ts';
 import { loadSnapshot } from '../../../src/config/snapshots.ts';
-import { copyConfig, runCli, tempDir } from '../../helpers/cli.ts';
+import { CLI, copyConfig, ROOT, runCli, tempDir } from '../../helpers/cli.ts';
 
 // Everything through the real CLI: `sim export`, then `backtest sweep` in worker threads.
 const SLOW = { timeoutMs: 300_000 };
@@ -63,6 +64,15 @@ describe('backtest sweep through the CLI', () => {
     expect(page).not.toMatch(/(src|href)=["']?https?:/);
     expect(existsSync(join(out, 'sweep.json'))).toBe(true);
 
+    // Deploy the top row as the README says: its snapshot's three files into config/, start, and the startup record names it.
+    const deployed = copyConfig(join(root, 'deploy'));
+    for (const f of ['policy.yaml', 'signals.yaml', 'universe.yaml']) copyFileSync(join(out, 'config_snapshots', top.config_hash, f), join(deployed, f));
+    const logs = join(root, 'deploy', 'logs');
+    const started = runCli(['run', '--once', '--config-dir', deployed, '--log-dir', logs, '--data-dir', join(root, 'deploy', 'state')]);
+    expect(started.code, started.stderr).toBe(0);
+    const startup = readFileSync(join(logs, '247trader-v2_audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; config_hash: string }).find((x) => x.event === 'startup');
+    expect(startup?.config_hash).toBe(top.config_hash);
+
     const again = sweep();
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('jobs: 0 run now, 9 reused');
@@ -93,6 +103,27 @@ describe('backtest sweep through the CLI', () => {
     expect(text.stdout).toMatch(/^window {2}train \(UTC\).*best of {2}IS net_pnl {2}OOS net_pnl/m);
     expect(text.stdout).toMatch(/^overall {2}3 windows/m);
     expect(readFileSync(join(out, 'sweep.html'), 'utf8')).toContain('<h2>Walk-forward train=1d,test=1d</h2>');
+  });
+
+  it('Ctrl-C after the first result then exit 130, finished results kept; the rerun runs only the rest', { timeout: 600_000 }, async () => {
+    const out2 = join(root, 'out-interrupted');
+    const args = ['backtest', 'sweep', '--data', data, '--grid', grid, '--config-dir', config, '--out', out2, '--workers', '1'];
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const results = () => (existsSync(join(out2, 'runs')) ? readdirSync(join(out2, 'runs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('sweep-result.json')) : []);
+    while (results().length === 0) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/^error: sweep interrupted: \d+ jobs finished and kept in .*; run the same command again to resume\n$/);
+    const kept = results().length;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(9);
+
+    const rerun = runCli([...args, '--json'], SLOW);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect((JSON.parse(rerun.stdout) as SweepOutcome).jobs).toMatchObject({ reused: kept, run: 9 - kept });
   });
 
   it('bad input then one line, exit 2: unknown key with a suggestion, 100,000 candidates, data short of a window', () => {
