@@ -57,7 +57,9 @@ export function renderSweep(s: SweepOutcome): string {
 export function renderWalkForward(s: SweepOutcome): string {
   const wf = s.walk_forward!;
   const o = s.objective;
-  const header = ['window', 'train (UTC)', 'test (UTC)', 'winner', 'best of', `IS ${o}`, `OOS ${o}`, 'IS return', 'OOS return', 'IS net', 'OOS net', 'OOS max DD'];
+  // With net_pnl as the objective its columns already are the net PnL.
+  const net = o !== 'net_pnl';
+  const header = ['window', 'train (UTC)', 'test (UTC)', 'winner', 'best of', `IS ${o}`, `OOS ${o}`, 'IS return', 'OOS return', ...(net ? ['IS net', 'OOS net'] : []), 'OOS max DD'];
   const rows = wf.windows.map((w) => [
     String(w.index),
     `${ts(w.train.from)} .. ${ts(w.train.to)}`,
@@ -68,12 +70,12 @@ export function renderWalkForward(s: SweepOutcome): string {
     showObjective(w.out_of_sample, o),
     pct(w.in_sample.return_pct),
     pct(w.out_of_sample.return_pct),
-    usd(w.in_sample.net_usd),
-    usd(w.out_of_sample.net_usd),
+    ...(net ? [usd(w.in_sample.net_usd), usd(w.out_of_sample.net_usd)] : []),
     pct(w.out_of_sample.max_drawdown_pct),
   ]);
   const m = wf.summary;
   const mean = (x: number | null) => (x === null ? '-' : o === 'net_pnl' ? usd(x) : num(x, 3));
-  rows.push(['overall', `${m.windows} windows`, `OOS compounded ${pct(m.out_of_sample_compounded_return_pct)}`, '', '', `mean ${mean(m.in_sample_mean_objective)}`, `mean ${mean(m.out_of_sample_mean_objective)}`, `mean ${pct(m.in_sample_mean_return_pct)}`, `mean ${pct(m.out_of_sample_mean_return_pct)}`, '', `sum ${usd(m.out_of_sample_net_usd)}`, '']);
+  const oosSum = `sum ${usd(m.out_of_sample_net_usd)}`;
+  rows.push(['overall', `${m.windows} windows`, `OOS compounded ${pct(m.out_of_sample_compounded_return_pct)}`, '', '', `mean ${mean(m.in_sample_mean_objective)}`, net ? `mean ${mean(m.out_of_sample_mean_objective)}` : `mean ${mean(m.out_of_sample_mean_objective)}, ${oosSum}`, `mean ${pct(m.in_sample_mean_return_pct)}`, `mean ${pct(m.out_of_sample_mean_return_pct)}`, ...(net ? ['', oosSum] : []), '']);
   return `walk-forward ${wf.spec}, ranked by ${o}: the best training run of each window (best of N trials: in-sample, IS) then its unseen test span (out-of-sample, OOS)\n${renderTable(rows, header)}`;
 }
