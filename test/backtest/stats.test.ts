@@ -88,6 +88,24 @@ describe('progress bar', () => {
     expect(out).toEqual([]);
   });
 
+  it('a sweep bar with an ETA then jobs counted and the time left from the rate so far', () => {
+    const { out, s } = stream(true);
+    let t = 0;
+    const p = terminalProgress({ stream: s, label: 'sweep', unit: 'jobs', eta: true, afterMs: 0, everyMs: 0, now: () => t });
+    t = 20_000;
+    p.update(4, 10); // 5 s a job so far, 6 jobs left: 30 s
+    t = 50_000;
+    p.update(5, 10); // 10 s a job, 5 left: 50 s
+    t = 60_000;
+    p.update(6, 40); // 10 s a job, 34 left: 340 s
+    t = 70_000;
+    p.update(10, 10);
+    expect(out[0]).toMatch(/^\rsweep \[#+-+\]  40% 4\/10 jobs 20\.0s ETA 30s/);
+    expect(out[1]).toContain('5/10 jobs 50.0s ETA 50s');
+    expect(out[2]).toContain('6/40 jobs 60.0s ETA 5m40s');
+    expect(out[3]).toMatch(/10\/10 jobs 70\.0s\u001b\[K$/);
+  });
+
   it('a terminal and a run past the delay then a bar, redrawn at most every interval, cleared at the end', () => {
     const { out, s } = stream(true);
     let t = 0;
