@@ -126,7 +126,7 @@ describe('backtest sweep through the CLI', () => {
     expect((JSON.parse(rerun.stdout) as SweepOutcome).jobs).toMatchObject({ reused: kept, run: 9 - kept });
   });
 
-  it('bad input then one line, exit 2: unknown key with a suggestion, 100,000 candidates, data short of a window', () => {
+  it('bad input then one line, exit 2: unknown key with a suggestion, 100,000 candidates, data short of a window', { timeout: 300_000 }, () => {
     const bad = join(root, 'bad.yaml');
     writeFileSync(bad, 'policy.yaml:\n  exits.stop_los_pct: [2, 3]\n');
     const r1 = runCli(['backtest', 'sweep', '--data', data, '--grid', bad, '--config-dir', config, '--out', out]);
