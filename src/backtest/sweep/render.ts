@@ -1,5 +1,5 @@
 /** A sweep's outcome as text: the ranked rows, invalid candidates, the walk-forward table and the next commands. */
-import { renderTable } from '../table.ts';
+import { renderTable } from '../../table.ts';
 import { objectiveValue, type Objective, type SweepMetrics } from './metrics.ts';
 import { showValue, type SweepOutcome } from './sweep.ts';
 
