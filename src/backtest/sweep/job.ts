@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplayData } from '../../exchange/replay/index.ts';
 import { silentLogger } from '../../log.ts';
+import { codeVersion } from '../../runner/version.ts';
 import { runBacktest } from '../runner.ts';
 import { dailyEquity, sweepMetrics, type DailyEquity, type SweepMetrics } from './metrics.ts';
 
@@ -20,6 +21,7 @@ export interface SweepJob {
   dataPath: string;
   /** sha256 of the candle files (ReplayData.dataHash). */
   dataHash: string;
+  /** The running code's hash, as on startup records (src/runner/codeHash.ts). */
   codeHash: string;
   /** First and last cycle, ms UTC (both included). */
   from: number;
@@ -61,6 +63,9 @@ export function storedResult(job: SweepJob): JobResult | undefined {
 
 /** Runs a job over already-parsed data and stores its result. */
 export async function runJob(job: SweepJob, data: ReplayData, signal?: AbortSignal): Promise<JobResult> {
+  // A job names the code that must run it: another build would give other numbers under the same key.
+  const code = codeVersion().code.hash;
+  if (code !== job.codeHash) throw new Error(`this build's code hash is ${code}, the job's ${job.codeHash}: run it with the build that made it`);
   if (data.dataHash !== job.dataHash) throw new Error(`the candle files in ${job.dataPath} changed since the sweep started (data hash ${data.dataHash.slice(0, 16)}, expected ${job.dataHash.slice(0, 16)})`);
   const run = await runBacktest({
     configDir: job.configDir,

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
 import { UsageError } from '../../errors.ts';
 import type { ReplayData } from '../../exchange/replay/index.ts';
+import { codeVersion } from '../../runner/version.ts';
 import { backtestPeriod } from '../runner.ts';
 import { candidates, combinations } from './candidates.ts';
-import { codeHash } from './codeHash.ts';
 import { parseGrid, type Grid } from './grid.ts';
 import { storedResult, type JobResult, type SweepJob } from './job.ts';
 import { editableBase, materialize, type Candidate } from './materialize.ts';
@@ -147,7 +147,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const windows: Window[] = o.walkForward ? walkForwardWindows(o.walkForward, period.from, period.to, period.intervalMs) : [];
 
   const made = materialize({ base, grid, assignments, outDir: o.outDir });
-  const code = codeHash();
+  // The same code hash every run's startup record carries (src/runner/codeHash.ts).
+  const code = codeVersion().code.hash;
   const book = new JobBook({ dataPath: o.dataPath, dataHash: o.data.dataHash, codeHash: code }, o.outDir);
   for (const c of made.valid) {
     book.add(c, full);
