@@ -16,7 +16,7 @@ import { dailyEquity, sweepMetrics, type DailyEquity, type SweepMetrics } from '
 /** One configuration over one span of the data, with the build it must be run by. */
 export interface SweepJob {
   configHash: string;
-  /** A directory holding the five config files that hash to configHash. */
+  /** A directory holding the config files; its hashed ones give configHash. */
   configDir: string;
   dataPath: string;
   /** sha256 of the candle files (ReplayData.dataHash). */

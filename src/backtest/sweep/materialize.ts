@@ -1,5 +1,5 @@
 /**
- * Candidates as real config directories: `<out>/configs/<config_hash>/` holds the base's five
+ * Candidates as real config directories: `<out>/configs/<config_hash>/` holds the base's
  * files with only the grid's keys changed (edited in the text, so comments and layout stay and
  * `cat policy.yaml signals.yaml universe.yaml | sha256sum | cut -c1-16` gives the directory's
  * name). Each is validated by the same loader as any config; an invalid one is reported and
@@ -42,7 +42,7 @@ export interface Materialized {
 export const editableBase = (base: LoadedConfig): Record<HashedFile, YamlText> =>
   Object.fromEntries(HASHED_FILES.map((f) => [f, parseYamlText(base.raw[f].toString('utf8'))])) as Record<HashedFile, YamlText>;
 
-/** The five files' bytes of one candidate: the base's, with the assignment's values edited in. */
+/** The config files' bytes of one candidate: the base's, with the assignment's values edited in. */
 export function candidateFiles(base: LoadedConfig, texts: Readonly<Record<HashedFile, YamlText>>, grid: Grid, a: Assignment): Record<ConfigFileName, Buffer> {
   const out = { ...base.raw } as Record<ConfigFileName, Buffer>;
   for (const file of HASHED_FILES) {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { candidates } from '../../../src/backtest/sweep/candidates.ts';
 import { parseGrid } from '../../../src/backtest/sweep/grid.ts';
 import { editableBase, materialize } from '../../../src/backtest/sweep/materialize.ts';
+import { CONFIG_FILE_NAMES } from '../../../src/config/files.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { copyConfig, tempDir } from '../../helpers/cli.ts';
 
@@ -28,7 +29,7 @@ describe('candidates as config directories', () => {
       const b = readFileSync(join(c.dir, 'policy.yaml'), 'utf8').split('\n');
       expect(b).toHaveLength(a.length);
       expect(a.flatMap((l, i) => (l === b[i] ? [] : [`${l} -> ${b[i]}`]))).toEqual([`  stop_loss_pct: 4.0 -> ${b.find((l) => l.startsWith('  stop_loss_pct'))}`]);
-      for (const f of ['signals.yaml', 'universe.yaml', 'app.yaml', 'strategies.yaml']) expect(readFileSync(join(c.dir, f)).equals(readFileSync(join(configDir, f))), f).toBe(true);
+      for (const f of CONFIG_FILE_NAMES.filter((n) => n !== 'policy.yaml')) expect(readFileSync(join(c.dir, f)).equals(readFileSync(join(configDir, f))), f).toBe(true);
     }
     // Snapshots of the base and of each valid candidate, for `config show` and `config diff`.
     expect(readdirSync(join(out, 'config_snapshots')).sort()).toEqual([base.configHash, ...made.valid.map((c) => c.hash)].sort());
