@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { TierName } from '../core/types.ts';
 import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import type { VenueFill } from '../exchange/ccxt/adapter.ts';
+import type { PagingBound } from '../exchange/ccxt/paging.ts';
 import type { OrderInfo, OrderVenue } from '../exchange/types.ts';
 import { intentStatus, reconcile, resolveUnknown, UNRESOLVED_STATUSES, type AuditSink, type OrderState, type ReconcileDifference, type ResolveReport } from '../execution/live.ts';
 import type { Logger } from '../log.ts';
@@ -35,7 +36,7 @@ const FILLS_LOOKBACK_MS = 24 * 3_600_000;
 const BASELINE_KEY = 'live_reconcile_baseline';
 
 /** The venue as LIVE needs it; fills are optional (checked when the venue can list them). */
-export type LiveVenue = OrderVenue & { fetchFills?(sinceMs: number): Promise<VenueFill[]> };
+export type LiveVenue = OrderVenue & { fetchFills?(sinceMs: number): Promise<VenueFill[]>; takePagingBounds?(): PagingBound[] };
 
 /** True when `m` can take orders (the ccxt adapter can; the sim and test markets cannot). */
 export function isLiveVenue(m: unknown): m is LiveVenue {
@@ -249,6 +250,7 @@ export class LiveSession {
       unresolved_orders: store.listIntents(UNRESOLVED_STATUSES).map((i) => i.clientOrderId),
       positions: Object.fromEntries(store.positions().map((p) => [p.symbol, p.quantity])),
       baseline: this.baseline().assets,
+      ...pagingBoundsField(venue.takePagingBounds?.() ?? []),
     };
     this.o.record(record);
     if (rendered.length > 0) this.o.log.warn({ trigger: o.trigger, differences: rendered, accepted }, 'reconciliation found differences with the exchange');
@@ -337,3 +339,8 @@ export function refusalMessage(differences: readonly string[], auditFile: string
 }
 
 const round = (x: number): number => Math.round(x * 1e10) / 1e10;
+
+/** `paging_bounds` for a reconcile record when a venue listing stopped at its page bound (what was read may be incomplete). */
+function pagingBoundsField(b: readonly PagingBound[]): { paging_bounds?: string[] } {
+  return b.length ? { paging_bounds: b.map((x) => `paging_bound: operation=${x.operation}, pages=${x.pages}, items=${x.items}`) } : {};
+}

@@ -4,6 +4,19 @@
  * fee summary), tickers, best bid/ask, product book, candles, accounts, create / batch-cancel / list /
  * get orders and fills. Orders fill against a one-level book. Faults can be injected per request.
  * It logs nothing; it keeps a list of requests (method, path, query) and never the headers.
+ *
+ * Every response shape is taken from a captured or documented Coinbase record, cited next to it:
+ * - [ccxt-static] ccxt's captured Coinbase fixtures, `ts/src/test/static/response/coinbase.json` in
+ *   github.com/ccxt/ccxt (fetchClosedOrders: historical batch with per-order `cursor`, top-level
+ *   `has_next`/`cursor`; fetchMyTrades: fills with per-fill `cursor` and a top-level `cursor`).
+ * - [ccxt-src] the response samples in ccxt's `ts/src/coinbase.ts` (v3 accounts with `has_next`,
+ *   `cursor`, `size`; a fee-inclusive market buy with `size_inclusive_of_fees: true`, an off-grid
+ *   `filled_size` and `total_value_after_fees` equal to the `quote_size`; the captured not-found body
+ *   `{"error":"unknown","error_details":"order with this orderID was not found",…}`).
+ * - [cb-docs] Coinbase Advanced Trade API reference (docs.cdp.coinbase.com/advanced-trade): List
+ *   Accounts (limit default 49, max 250, cursor/has_next), List Orders (cursor/has_next, newest first),
+ *   List Fills (cursor), Create Order ("if the client_order_id is not unique the order is not created
+ *   and the existing order with that id is returned"), errors `{"error":"NOT_FOUND",…}`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
@@ -40,6 +53,8 @@ export interface FakeOrder {
   limit_price?: number;
   post_only: boolean;
   status: 'OPEN' | 'FILLED' | 'CANCELLED' | 'FAILED';
+  /** Market buys sized in USD: the fee is taken out of quote_size (Coinbase's size_inclusive_of_fees). */
+  size_inclusive_of_fees: boolean;
   filled_size: number;
   filled_value: number;
   total_fees: number;
@@ -57,6 +72,7 @@ export interface FakeFill {
   commission: number;
   ts: number;
   liquidity: 'MAKER' | 'TAKER';
+  size_in_quote: boolean;
 }
 
 /** What a test can make the next matching request(s) suffer. */
@@ -99,6 +115,13 @@ export interface FakeCoinbaseOptions {
   onOrderBooked?: (o: FakeOrder) => void;
   /** Told when an answer has been handed to the socket (method and path of its request): crash tests time kills by it. */
   onAnswered?: (method: string, path: string) => void;
+  /**
+   * Empty wallets listed ahead of the funded ones (default 300, like a real account that holds a wallet
+   * for every listed currency): a client that reads one page of accounts misses the funded wallets.
+   */
+  emptyWallets?: number;
+  /** Which not-found body an unknown order id gets: the captured `unknown` one (default) or the documented NOT_FOUND. */
+  notFoundBody?: 'captured' | 'documented';
 }
 
 /** A running fake. */
@@ -144,6 +167,8 @@ export function defaultProducts(): FakeProduct[] {
 }
 
 const P = '/api/v3/brokerage';
+/** Cursors look like Coinbase's (large numeric strings, [ccxt-static] "748478308"), not like small offsets. */
+const CURSOR_BASE = 748_000_000;
 
 /** Starts the fake on 127.0.0.1 (random port). */
 export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise<FakeCoinbase> {
@@ -185,15 +210,16 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
   // ---- book and orders ---------------------------------------------------------------
 
   const bal = (c: string) => state.balances.get(c) ?? 0;
-  const addBal = (c: string, d: number) => state.balances.set(c, round(bal(c) + d));
+  const addBal = (c: string, d: number) => state.balances.set(c, fine(bal(c) + d));
 
-  function fill(o: FakeOrder, size: number, price: number, liquidity: 'MAKER' | 'TAKER'): void {
+  /** Books one execution; `feeGiven` is the fee of a fee-inclusive market buy (taken out of its quote size). */
+  function fill(o: FakeOrder, size: number, price: number, liquidity: 'MAKER' | 'TAKER', feeGiven?: number): void {
     const [base, quote] = o.product_id.split('-') as [string, string];
     const value = size * price;
-    const fee = value * (liquidity === 'MAKER' ? makerFee : takerFee);
-    o.filled_size = round(o.filled_size + size);
-    o.filled_value = round(o.filled_value + value);
-    o.total_fees = round(o.total_fees + fee);
+    const fee = feeGiven ?? value * (liquidity === 'MAKER' ? makerFee : takerFee);
+    o.filled_size = fine(o.filled_size + size);
+    o.filled_value = fine(o.filled_value + value);
+    o.total_fees = fine(o.total_fees + fee);
     if (o.side === 'BUY') {
       addBal(quote, -(value + fee));
       addBal(base, size);
@@ -201,7 +227,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       addBal(base, -size);
       addBal(quote, value - fee);
     }
-    state.fills.push({ trade_id: randomUUID(), order_id: o.order_id, product_id: o.product_id, side: o.side, price, size, commission: round(fee), ts: now(), liquidity });
+    state.fills.push({ trade_id: randomUUID(), order_id: o.order_id, product_id: o.product_id, side: o.side, price, size: fine(size), commission: fine(fee), ts: now(), liquidity, size_in_quote: o.size_inclusive_of_fees });
     if (o.filled_size >= o.base_size - 1e-12) o.status = 'FILLED';
   }
 
@@ -214,7 +240,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
   function place(body: Record<string, unknown>): { order: FakeOrder } | { error: string; message: string } {
     const clientId = String(body.client_order_id ?? '');
     const existing = state.orders.find((o) => o.client_order_id === clientId && clientId !== '');
-    // Coinbase: a repeated client_order_id creates nothing and answers with the existing order.
+    // [cb-docs] Create Order: a repeated client_order_id creates nothing and answers with the existing order.
     if (existing) return { order: existing };
     const p = state.products.get(String(body.product_id));
     if (!p) return { error: 'INVALID_PRODUCT_ID', message: 'unknown product' };
@@ -232,6 +258,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       base_size: Number(limit?.base_size ?? market?.base_size ?? 0),
       post_only: limit?.post_only === true,
       status: 'OPEN',
+      size_inclusive_of_fees: false,
       filled_size: 0,
       filled_value: 0,
       total_fees: 0,
@@ -239,8 +266,11 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     };
     if (limit) o.limit_price = Number(limit.limit_price);
     if (market?.quote_size !== undefined) {
+      // [ccxt-src] a market buy sized in quote: the fee comes out of quote_size (size_inclusive_of_fees: true),
+      // so the base received is quote_size / (1 + fee) / price, off the base increment grid.
       o.quote_size = Number(market.quote_size);
-      o.base_size = round(o.quote_size / p.ask);
+      o.size_inclusive_of_fees = true;
+      o.base_size = o.quote_size / (1 + takerFee) / p.ask;
     }
     if (!limit && !market) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'unsupported order configuration' };
     if (!(o.base_size > 0)) return { error: 'INVALID_SIZE', message: 'size must be positive' };
@@ -250,7 +280,8 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     if (o.post_only && crossing) return { error: 'INVALID_LIMIT_PRICE_POST_ONLY', message: 'post-only order would cross the book' };
     const [base, quote] = p.product_id.split('-') as [string, string];
     const px = side === 'BUY' ? (crossing ? p.ask : (o.limit_price ?? p.ask)) : 0;
-    if (side === 'BUY' && bal(quote) < o.base_size * px * (1 + takerFee) - 1e-9) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
+    const cost = o.quote_size ?? o.base_size * px * (1 + takerFee);
+    if (side === 'BUY' && bal(quote) < cost - 1e-9) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
     if (side === 'SELL' && bal(base) < o.base_size - 1e-12) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
     state.orders.push(o);
     return { order: o };
@@ -260,14 +291,23 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     const p = state.products.get(o.product_id);
     if (!p || !crosses(o, p)) return;
     // Like Coinbase, a partial fill is a whole number of base increments.
-    const inc = Number(p.base_increment);
-    const size = round(Math.floor(round((o.base_size * fraction) / inc)) * inc);
-    if (size > 0) fill(o, size, o.side === 'BUY' ? p.ask : p.bid, 'TAKER');
+    if (o.size_inclusive_of_fees && o.quote_size !== undefined) {
+      // Fee-inclusive: value + fee = the quote spent; the size is whatever that value buys (not on the grid).
+      const spent = o.quote_size * fraction;
+      const value = spent / (1 + takerFee);
+      fill(o, value / p.ask, p.ask, 'TAKER', spent - value);
+      if (fraction >= 1) o.status = 'FILLED';
+    } else {
+      const inc = Number(p.base_increment);
+      const size = round(Math.floor(round((o.base_size * fraction) / inc)) * inc);
+      if (size > 0) fill(o, size, o.side === 'BUY' ? p.ask : p.bid, 'TAKER');
+    }
     // Market orders are IOC: whatever did not fill is gone.
     if (o.order_type === 'MARKET' && o.status === 'OPEN') o.status = o.filled_size > 0 ? 'FILLED' : 'CANCELLED';
   }
 
-  function renderOrder(o: FakeOrder): Record<string, unknown> {
+  /** [ccxt-static] fetchClosedOrders / [ccxt-src] fetchOrders: one order of the historical endpoints (`cursor` only in lists). */
+  function renderOrder(o: FakeOrder, cursor?: string): Record<string, unknown> {
     const config =
       o.order_type === 'LIMIT'
         ? { limit_limit_gtc: { base_size: String(o.base_size), limit_price: String(o.limit_price), post_only: o.post_only } }
@@ -291,8 +331,8 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       pending_cancel: false,
       size_in_quote: o.quote_size !== undefined,
       total_fees: String(o.total_fees),
-      size_inclusive_of_fees: false,
-      total_value_after_fees: String(o.filled_value + (o.side === 'BUY' ? o.total_fees : -o.total_fees)),
+      size_inclusive_of_fees: o.size_inclusive_of_fees,
+      total_value_after_fees: String(fine(o.filled_value + (o.side === 'BUY' ? o.total_fees : -o.total_fees))),
       trigger_status: 'INVALID_ORDER_TYPE',
       order_type: o.order_type,
       reject_reason: 'REJECT_REASON_UNSPECIFIED',
@@ -300,6 +340,13 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       product_type: 'SPOT',
       reject_message: '',
       cancel_message: '',
+      order_placement_source: 'RETAIL_ADVANCED',
+      outstanding_hold_amount: '0',
+      is_liquidation: false,
+      edit_history: [],
+      leverage: '',
+      margin_type: 'UNKNOWN_MARGIN_TYPE',
+      ...(cursor !== undefined && { cursor }),
     };
   }
 
@@ -352,6 +399,36 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     return fakeCandles({ price: p.price, originMs, nowMs: now(), startSec: start, endSec: end, granularitySeconds: sec, round });
   }
 
+  // ---- paging and not-found --------------------------------------------------------------
+
+  /** Empty wallets first, then the funded ones (a real account lists a wallet per currency it ever could hold). */
+  function allWallets(): [string, number][] {
+    const empty: [string, number][] = [];
+    for (let i = 0; i < (opts.emptyWallets ?? 300); i++) empty.push([`Z${i.toString(36).toUpperCase().padStart(3, '0')}`, 0]);
+    return [...empty, ...state.balances.entries()];
+  }
+
+  /**
+   * One page of `all` after the request's `cursor`, `limit` long (default `def`, at most `max`). The cursor
+   * is opaque to clients (a position token, like Coinbase's numeric strings); each item carries the cursor
+   * that resumes after it, and `next` is the last item's when more follow, else "".
+   */
+  function pageOf<T>(all: readonly T[], q: URLSearchParams, def: number, max: number): { items: { item: T; cursor: string }[]; hasNext: boolean; next: string } {
+    const limit = Math.max(1, Math.min(max, Number(q.get('limit') ?? def) || def));
+    const raw = q.get('cursor') ?? '';
+    const offset = raw === '' ? 0 : Number(raw) - CURSOR_BASE;
+    const from = Number.isInteger(offset) && offset >= 0 ? offset : 0;
+    const items = all.slice(from, from + limit).map((item, i) => ({ item, cursor: String(CURSOR_BASE + from + i + 1) }));
+    const hasNext = from + limit < all.length;
+    return { items, hasNext, next: hasNext ? (items[items.length - 1]?.cursor ?? '') : '' };
+  }
+
+  /** The body Coinbase gives an unknown order id: [ccxt-src] the captured `unknown` one, or [cb-docs] NOT_FOUND. */
+  function notFoundOrder(): Record<string, string> {
+    const text = 'order with this orderID was not found';
+    return opts.notFoundBody === 'documented' ? { error: 'NOT_FOUND', error_details: text, message: text } : { error: 'unknown', error_details: text, message: text };
+  }
+
   // ---- HTTP -------------------------------------------------------------------------------
 
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -402,12 +479,14 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       return send(res, 200, { data: codes.map((c, i) => ({ asset_id: `asset-${c}`, code: c, name: c, color: '#000000', sort_index: String(i), exponent: '8', type: 'crypto' })) });
     }
     if (method === 'GET' && path === '/v2/exchange-rates') return send(res, 200, { data: { currency: 'USD', rates: Object.fromEntries([...state.products.values()].filter((p) => p.product_id.endsWith('-USD')).map((p) => [p.product_id.split('-')[0], String(1 / p.price)])) } });
+    // [cb-docs] List Public Products / [ccxt-src] fetchMarketsV3: {products, num_products}.
     if (method === 'GET' && path === `${P}/market/products`) {
       if (q.get('product_type') === 'FUTURE') return send(res, 200, { products: [], num_products: 0 });
       const ids = q.getAll('product_ids');
       const list = [...state.products.values()].filter((p) => ids.length === 0 || ids.includes(p.product_id)).map(renderProduct);
       return send(res, 200, { products: list, num_products: list.length });
     }
+    // [cb-docs] Get Public Product Book: {pricebook:{product_id,bids,asks,time}}; unknown product: NOT_FOUND.
     if (method === 'GET' && path === `${P}/market/product_book`) {
       const p = state.products.get(q.get('product_id') ?? '');
       if (!p) return send(res, 404, { error: 'NOT_FOUND', message: 'product not found' });
@@ -425,14 +504,19 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     if (!path.startsWith(`${P}/`) || path.startsWith(`${P}/market/`)) return send(res, 404, { error: 'NOT_FOUND', message: 'no such endpoint' });
     if (!authorised(req)) return send(res, 401, { error: 'unauthorized', message: 'invalid or missing token' });
 
+    // [cb-docs] Get Transaction Summary: fee_tier with taker/maker rates.
     if (method === 'GET' && path === `${P}/transaction_summary`) return send(res, 200, { total_volume: 0, total_fees: 0, fee_tier: { pricing_tier: 'Advanced 1', usd_from: '0', usd_to: '10000', taker_fee_rate: String(takerFee), maker_fee_rate: String(makerFee) } });
+    // [cb-docs] Get Best Bid/Ask: {pricebooks:[…]}.
     if (method === 'GET' && path === `${P}/best_bid_ask`) {
       const ids = q.getAll('product_ids');
       const books = [...state.products.values()].filter((p) => ids.length === 0 || ids.includes(p.product_id));
       return send(res, 200, { pricebooks: books.map((p) => ({ product_id: p.product_id, bids: [{ price: String(p.bid), size: '1' }], asks: [{ price: String(p.ask), size: '1' }], time: new Date(now()).toISOString() })) });
     }
     if (method === 'GET' && path === `${P}/accounts`) {
-      const accounts = [...state.balances.entries()].map(([c, v]) => ({
+      // [cb-docs] List Accounts: limit default 49, max 250; has_next + cursor; [ccxt-src] the account shape.
+      const wallets = allWallets();
+      const { items, hasNext, next } = pageOf(wallets, q, 49, 250);
+      const accounts = items.map(({ item: [c, v] }) => ({
         uuid: `acct-${c}`,
         name: `${c} Wallet`,
         currency: c,
@@ -442,12 +526,13 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
         created_at: '2024-01-01T00:00:00Z',
         updated_at: '2024-01-01T00:00:00Z',
         deleted_at: null,
-        type: c === 'USD' || c === 'EUR' ? 'ACCOUNT_TYPE_FIAT' : 'ACCOUNT_TYPE_CRYPTO',
+        type: c === 'USD' || c === 'EUR' || c === 'USDC' ? 'ACCOUNT_TYPE_FIAT' : 'ACCOUNT_TYPE_CRYPTO',
         ready: true,
         hold: { value: '0', currency: c },
       }));
-      return send(res, 200, { accounts, has_next: false, cursor: '', size: accounts.length });
+      return send(res, 200, { accounts, has_next: hasNext, cursor: next, size: accounts.length });
     }
+    // [cb-docs] Create Order / [ccxt-src] createOrder: success_response or error_response, HTTP 200 either way.
     if (method === 'POST' && path === `${P}/orders`) {
       const body = await readBody(req);
       state.submitted.push(String(body.client_order_id ?? ''));
@@ -471,6 +556,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       if (slow) await wait(slow.ms ?? 5_000); // accepted and booked; the answer comes too late
       return send(res, 200, answer);
     }
+    // [cb-docs] Cancel Orders: {results:[{success, failure_reason, order_id}]}.
     if (method === 'POST' && path === `${P}/orders/batch_cancel`) {
       const body = await readBody(req);
       const ids = Array.isArray(body.order_ids) ? body.order_ids.map(String) : [];
@@ -488,27 +574,31 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       const statuses = q.getAll('order_status');
       const start = q.get('start_date') ? Date.parse(q.get('start_date') as string) : -Infinity;
       const end = q.get('end_date') ? Date.parse(q.get('end_date') as string) : Infinity;
-      const limit = Math.max(1, Math.min(1000, Number(q.get('limit') ?? 100)));
-      const offset = Number(q.get('cursor') ?? 0) || 0;
       const all = state.orders
         .filter((o) => (products.length === 0 || products.includes(o.product_id)) && (statuses.length === 0 || statuses.includes(o.status)) && o.created_ms >= start && o.created_ms <= end)
-        .sort((a, b) => b.created_ms - a.created_ms);
-      const page = all.slice(offset, offset + limit);
-      const hasNext = offset + limit < all.length;
-      return send(res, 200, { orders: page.map(renderOrder), sequence: '0', has_next: hasNext, cursor: hasNext ? String(offset + limit) : '' });
+        .sort((a, b) => b.created_ms - a.created_ms || state.orders.indexOf(b) - state.orders.indexOf(a));
+      // [ccxt-static] fetchClosedOrders: newest first, every order with its own `cursor`, then has_next + cursor.
+      const { items, hasNext, next } = pageOf(all, q, 100, 1000);
+      return send(res, 200, { orders: items.map(({ item, cursor }) => renderOrder(item, cursor)), sequence: '0', has_next: hasNext, cursor: next });
     }
     if (method === 'GET' && path === `${P}/orders/historical/fills`) {
+      // [ccxt-static] fetchMyTrades: newest first, each fill with its own `cursor`, a top-level `cursor`
+      // (empty on the last page; the fills endpoint has no has_next). Page size: limit, default 100.
       const start = q.get('start_sequence_timestamp') ? Date.parse(q.get('start_sequence_timestamp') as string) : -Infinity;
-      const fills = state.fills.filter((f) => f.ts >= start);
+      const end = q.get('end_sequence_timestamp') ? Date.parse(q.get('end_sequence_timestamp') as string) : Infinity;
+      const orderIds = q.getAll('order_id');
+      const fills = state.fills.filter((f) => f.ts >= start && f.ts <= end && (orderIds.length === 0 || orderIds.includes(f.order_id))).reverse();
+      const { items, next } = pageOf(fills, q, 100, 1000);
       return send(res, 200, {
-        fills: fills.map((f) => ({ entry_id: f.trade_id, trade_id: f.trade_id, order_id: f.order_id, trade_time: new Date(f.ts).toISOString(), trade_type: 'FILL', price: String(f.price), size: String(f.size), commission: String(f.commission), product_id: f.product_id, sequence_timestamp: new Date(f.ts).toISOString(), liquidity_indicator: f.liquidity, size_in_quote: false, user_id: 'fake-user', side: f.side })),
-        cursor: '',
+        fills: items.map(({ item: f, cursor }) => ({ entry_id: f.trade_id, trade_id: f.trade_id, order_id: f.order_id, trade_time: new Date(f.ts).toISOString(), trade_type: 'FILL', price: String(f.price), size: String(f.size), commission: String(f.commission), product_id: f.product_id, sequence_timestamp: new Date(f.ts).toISOString(), liquidity_indicator: f.liquidity, size_in_quote: f.size_in_quote, user_id: 'fake-user', side: f.side, cursor })),
+        cursor: next,
       });
     }
     const one = /^\/api\/v3\/brokerage\/orders\/historical\/([^/]+)$/.exec(path);
+    // [cb-docs] Get Order: {order:{…}}; unknown id: [ccxt-src] the captured `unknown` body (HTTP 404).
     if (method === 'GET' && one) {
       const o = state.orders.find((x) => x.order_id === decodeURIComponent(one[1] as string));
-      if (!o) return send(res, 404, { error: 'NOT_FOUND', error_details: 'order with this orderID was not found', message: 'order with this orderID was not found' });
+      if (!o) return send(res, 404, notFoundOrder());
       return send(res, 200, { order: renderOrder(o) });
     }
     return send(res, 404, { error: 'NOT_FOUND', message: 'no such endpoint' });
@@ -553,4 +643,9 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
 
 function round(x: number): number {
   return Math.round(x * 1e10) / 1e10;
+}
+
+/** Coinbase reports sizes and values to 15 decimals or more ([ccxt-src] filled_size "0.000297920684505"). */
+function fine(x: number): number {
+  return Number(x.toPrecision(15));
 }

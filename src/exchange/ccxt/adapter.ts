@@ -16,6 +16,7 @@ import { ExchangeError } from './exchangeError.ts';
 import {
   ccxtSymbol,
   isUsdSpot,
+  accountsToBalances,
   toBalances,
   toOrderInfo,
   toProduct,
@@ -23,6 +24,7 @@ import {
   type CcxtOrderLike,
   type CcxtTickerLike,
 } from './mapping.ts';
+import { collectPages, nextCursor, type PagingBound } from './paging.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 
 /** How to build the adapter. Only `id` matters in production; the rest has safe defaults. */
@@ -65,14 +67,17 @@ export interface CcxtExchange extends MarketData, OrderVenue {
   breakerState(): BreakerState;
   /** Whether an API key and secret were given (private endpoints need both). */
   hasCredentials(): boolean;
-  /** Executions since `sinceMs`, oldest first. */
+  /** Executions since `sinceMs`, oldest first (every page, up to FILL_PAGES). */
   fetchFills(sinceMs: number): Promise<VenueFill[]>;
+  /** Listings that stopped at their page bound since the last call (the reconcile record lists them). */
+  takePagingBounds(): PagingBound[];
   /** Releases ccxt's connections. */
   close(): Promise<void>;
 }
 
 const COINBASE_IDS = new Set(['coinbase', 'coinbaseadvanced']);
-const ORDER_PAGES = 5;
+/** Page bounds: 10 x 100 of a product's newest orders (within orderLookbackMs), 20 x 250 fills, 10 x 250 wallets. */
+export const PAGE_BOUNDS = { orders: { pages: 10, size: 100 }, fills: { pages: 20, size: 250 }, accounts: { pages: 10, size: 250 } } as const;
 
 /** The adapter for ccxt exchange `opts.id` (default coinbase), with its rate limiter on. */
 export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange {
@@ -89,6 +94,14 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
   );
   const isCoinbase = COINBASE_IDS.has(id);
   const ex = buildCcxt(id, { apiKey, secret, timeoutMs, rateLimitMs: opts.rateLimitMs, urlOverride: opts.urlOverride, clock });
+
+  /** Coinbase's raw REST methods (ccxt generates one per endpoint); the adapter pages them itself. */
+  const raw = ex as unknown as Record<string, (params: Record<string, unknown>) => Promise<Record<string, unknown>>>;
+  const bounds: PagingBound[] = [];
+  function noteBound(b: PagingBound): void {
+    bounds.push(b);
+    log.warn({ op: b.operation, pages: b.pages, items: b.items }, 'exchange listing stopped at its page bound');
+  }
 
   /** clientOrderId -> exchange order id, learned from creates and lookups (saves a search). */
   const known = new Map<string, string>();
@@ -165,15 +178,26 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
 
   async function findByClientId(clientOrderId: string, symbol: string): Promise<OrderInfo | undefined> {
     const since = clock.now() - (opts.orderLookbackMs ?? 2 * 86_400_000);
-    let cursor: string | undefined;
-    for (let page = 0; page < ORDER_PAGES; page++) {
-      const params = cursor ? { cursor } : {};
-      const orders = (await read('fetchOrder', () => ex.fetchOrders(ccxtSymbol(symbol), since, 100, params))) as unknown as CcxtOrderLike[];
+    if (isCoinbase) {
+      // Newest first, 100 a page, following has_next/cursor until our order shows, bounded by pages and by `since`.
+      const market = ex.market(ccxtSymbol(symbol));
+      const got = await collectPages<Record<string, unknown>>({
+        maxPages: PAGE_BOUNDS.orders.pages,
+        found: (o) => o.client_order_id === clientOrderId,
+        fetchPage: async (cursor) => {
+          const r = await read('fetchOrder', () =>
+            raw.v3PrivateGetBrokerageOrdersHistoricalBatch!({ product_ids: market.id, start_date: ex.iso8601(since), limit: PAGE_BOUNDS.orders.size, ...(cursor && { cursor }) }),
+          );
+          return { items: Array.isArray(r.orders) ? (r.orders as Record<string, unknown>[]) : [], next: nextCursor(r) };
+        },
+      });
+      const hit = got.items.find((o) => o.client_order_id === clientOrderId);
+      if (hit) return toOrderInfo(ex.parseOrder(hit, market) as unknown as CcxtOrderLike, { symbol });
+      if (got.bounded) noteBound({ operation: `fetchOrder:${symbol}`, pages: got.pages, items: got.items.length });
+    } else {
+      const orders = (await read('fetchOrder', () => ex.fetchOrders(ccxtSymbol(symbol), since, 100))) as unknown as CcxtOrderLike[];
       const hit = orders.find((o) => o.clientOrderId === clientOrderId);
       if (hit) return toOrderInfo(hit, { symbol });
-      const next = orders[0]?.info?.cursor;
-      if (typeof next !== 'string' || next === '' || orders.length === 0) break;
-      cursor = next;
     }
     // Some venues leave open orders out of the history list unless asked for them by status.
     const open = (await read('fetchOrder', () => ex.fetchOpenOrders(ccxtSymbol(symbol)))) as unknown as CcxtOrderLike[];
@@ -216,8 +240,17 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
 
     async fetchBalances(): Promise<Balance[]> {
       await ensureMarkets();
-      const b = await read('fetchBalances', () => ex.fetchBalance(isCoinbase ? { v3: true } : {}));
-      return toBalances(b as unknown as Parameters<typeof toBalances>[0]);
+      if (!isCoinbase) return toBalances((await read('fetchBalances', () => ex.fetchBalance())) as unknown as Parameters<typeof toBalances>[0]);
+      // Every page of wallets (an account lists hundreds): available + hold is the total, available is free.
+      const got = await collectPages<Record<string, unknown>>({
+        maxPages: PAGE_BOUNDS.accounts.pages,
+        fetchPage: async (cursor) => {
+          const r = await read('fetchBalances', () => raw.v3PrivateGetBrokerageAccounts!({ limit: PAGE_BOUNDS.accounts.size, ...(cursor && { cursor }) }));
+          return { items: Array.isArray(r.accounts) ? (r.accounts as Record<string, unknown>[]) : [], next: nextCursor(r) };
+        },
+      });
+      if (got.bounded) noteBound({ operation: 'fetchBalances', pages: got.pages, items: got.items.length });
+      return accountsToBalances(got.items);
     },
 
     async createOrder(req: OrderRequest): Promise<OrderInfo> {
@@ -295,7 +328,20 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
 
     async fetchFills(sinceMs: number): Promise<VenueFill[]> {
       await ensureMarkets();
-      const trades = await read('fetchFills', () => ex.fetchMyTrades(undefined, sinceMs));
+      let trades: Awaited<ReturnType<Exchange['fetchMyTrades']>>;
+      if (isCoinbase) {
+        const got = await collectPages<Record<string, unknown>>({
+          maxPages: PAGE_BOUNDS.fills.pages,
+          fetchPage: async (cursor) => {
+            const r = await read('fetchFills', () => raw.v3PrivateGetBrokerageOrdersHistoricalFills!({ start_sequence_timestamp: ex.iso8601(sinceMs), limit: PAGE_BOUNDS.fills.size, ...(cursor && { cursor }) }));
+            return { items: Array.isArray(r.fills) ? (r.fills as Record<string, unknown>[]) : [], next: nextCursor(r) };
+          },
+        });
+        if (got.bounded) noteBound({ operation: 'fetchFills', pages: got.pages, items: got.items.length });
+        trades = ex.parseTrades(got.items);
+      } else {
+        trades = await read('fetchFills', () => ex.fetchMyTrades(undefined, sinceMs));
+      }
       return trades
         .map((t) => ({
           exchangeOrderId: String(t.order ?? ''),
@@ -308,6 +354,8 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
         }))
         .sort((a, b) => a.ts - b.ts);
     },
+
+    takePagingBounds: () => bounds.splice(0),
 
     async close(): Promise<void> {
       await ex.close();

@@ -14,7 +14,12 @@ export type DeferredExchange = Omit<CcxtExchange, 'breakerState' | 'hasCredentia
 /** A market named `name` whose every call first awaits `load()` (run once, on first need). */
 export function deferredExchange(name: string, load: () => Promise<CcxtExchange>): DeferredExchange {
   let loading: Promise<CcxtExchange> | undefined;
-  const ready = () => (loading ??= load());
+  let built: CcxtExchange | undefined;
+  const ready = () =>
+    (loading ??= load().then((x) => {
+      built = x;
+      return x;
+    }));
   return {
     name,
     ready,
@@ -26,6 +31,7 @@ export function deferredExchange(name: string, load: () => Promise<CcxtExchange>
     fetchOrder: async (clientOrderId, symbol) => (await ready()).fetchOrder(clientOrderId, symbol),
     fetchOpenOrders: async () => (await ready()).fetchOpenOrders(),
     fetchFills: async (sinceMs) => (await ready()).fetchFills(sinceMs),
+    takePagingBounds: () => built?.takePagingBounds() ?? [],
     // Nothing to release if the adapter was never built (or failed to build).
     close: async () => (await loading?.catch(() => undefined))?.close(),
   };

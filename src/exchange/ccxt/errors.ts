@@ -74,7 +74,7 @@ export function toExchangeError(
   const raw = e instanceof Error ? e.message : String(e);
   const code = exchangeCodeOf(raw);
   const classified = classify(e);
-  const kind = classified === 'exchange' ? (kindOfCode(code) ?? 'exchange') : classified;
+  const kind = classified === 'exchange' ? (kindOfCode(code) ?? (saysNotFound(raw) ? 'not_found' : 'exchange')) : classified;
   const retryAfterMs = (e as { retryAfterMs?: unknown } | null)?.retryAfterMs;
   const cancelled = e instanceof Error && e.name === 'AbortError' && !(e instanceof ccxt.RequestTimeout);
   return new ExchangeError(
@@ -99,10 +99,19 @@ export function exchangeCodeOf(message: string): string | undefined {
   const re = /"(?:new_order_failure_reason|preview_failure_reason|error|id)"\s*:\s*"([A-Za-z0-9_]{3,64})"/g;
   for (const m of message.matchAll(re)) {
     const code = m[1];
-    // Coinbase fills unused reason fields with UNKNOWN_…; they say nothing.
-    if (code && !/^UNKNOWN_/.test(code)) return code;
+    // Coinbase fills unused reason fields with UNKNOWN_…, and answers some errors with "error":"unknown"; they say nothing.
+    if (code && !/^UNKNOWN_/.test(code) && code.toLowerCase() !== 'unknown') return code;
   }
   return undefined;
+}
+
+/**
+ * Whether a venue answer says "not found" in its message, as Coinbase's captured
+ * `{"error":"unknown","error_details":"order with this orderID was not found",…}` does (ccxt matches that
+ * text against the `error` field, "unknown", so it never becomes OrderNotFound).
+ */
+export function saysNotFound(message: string): boolean {
+  return /"(?:error_details|message)"\s*:\s*"[^"]*\bnot found\b/i.test(message);
 }
 
 /**

@@ -168,6 +168,22 @@ export function toBalances(b: { total?: Record<string, number | undefined>; free
   return out.sort((a, b) => a.asset.localeCompare(b.asset));
 }
 
+/** Non-zero balances from Coinbase v3 account rows (several wallets may hold one currency): free = available, total = available + hold. */
+export function accountsToBalances(accounts: readonly Record<string, unknown>[]): Balance[] {
+  const free: Record<string, number> = {};
+  const total: Record<string, number> = {};
+  for (const a of accounts) {
+    const avail = a.available_balance as { value?: unknown; currency?: unknown } | undefined;
+    const hold = a.hold as { value?: unknown } | undefined;
+    const c = typeof a.currency === 'string' ? a.currency : typeof avail?.currency === 'string' ? avail.currency : undefined;
+    if (!c) continue;
+    const f = num(avail?.value) ?? 0;
+    free[c] = (free[c] ?? 0) + f;
+    total[c] = (total[c] ?? 0) + f + (num(hold?.value) ?? 0);
+  }
+  return toBalances({ total, free });
+}
+
 function num(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'string' && v.trim() !== '') {
