@@ -1,6 +1,7 @@
 /**
  * The order-sizing stage: approved proposals become exchange-ready orders (quantity on the base
- * increment, limit price on the tick, a deterministic client id). Pure; never talks to an exchange.
+ * increment, limit price on the tick, a client id from instance, cycle, symbol, side and, in LIVE, the
+ * cycle's random nonce). Pure; never talks to an exchange.
  */
 import { createHash } from 'node:crypto';
 import type { Policy } from '../config/schema/policy.ts';
@@ -17,6 +18,12 @@ export interface PlanOrdersInput {
   instanceId: string;
   /** The loop's persisted cycle number, so client ids stay unique across restarts. */
   cycle: number;
+  /**
+   * LIVE: a random suffix the loop draws for this cycle (newIdNonce), so client ids never repeat even when
+   * cycle numbers do (a fresh data dir, a restored backup, a second host with the same instance_id).
+   * DRY_RUN, PAPER and backtests leave it out: their ids stay reproducible.
+   */
+  idNonce?: string;
 }
 
 /** Orders to check and send, and proposals that could not become a valid order (rendered denial as reason). */
@@ -96,16 +103,17 @@ const MAX_ID = 64;
 const unsafe = /[^A-Za-z0-9_-]/g;
 
 /**
- * `${instanceId}-${cycle}-${symbol}-${side}`, with characters exchanges reject replaced by `_`, at most
- * 64 characters. When too long, the instance id is shortened and an 8-hex hash of the full id is kept,
- * so two long ids that share a prefix still differ.
+ * `${instanceId}-${cycle}-${symbol}-${side}[-${nonce}]`, with characters exchanges reject replaced by `_`,
+ * at most 64 characters. When too long, the instance id is shortened and an 8-hex hash of the full id is
+ * kept, so two long ids that share a prefix still differ; cycle, symbol, side and nonce are always kept.
  */
-export function clientOrderId(instanceId: string, cycle: number, symbol: string, side: Side): string {
-  const full = `${instanceId}-${cycle}-${symbol}-${side}`;
+export function clientOrderId(instanceId: string, cycle: number, symbol: string, side: Side, nonce?: string): string {
+  const suffix = nonce ? `-${nonce}` : '';
+  const full = `${instanceId}-${cycle}-${symbol}-${side}${suffix}`;
   const safe = full.replace(unsafe, '_');
   if (safe.length <= MAX_ID) return safe;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  const tail = `-${cycle}-${symbol}-${side}`.replace(unsafe, '_');
+  const tail = `-${cycle}-${symbol}-${side}${suffix}`.replace(unsafe, '_');
   const headRoom = MAX_ID - tail.length - hash.length - 1;
   if (headRoom < 1) return `${safe.slice(0, MAX_ID - hash.length - 1)}-${hash}`;
   return `${instanceId.replace(unsafe, '_').slice(0, headRoom)}-${hash}${tail}`;
@@ -137,7 +145,7 @@ function planOne(p: Proposal, product: Product | undefined, input: PlanOrdersInp
   if (notionalUsd < minUsd) return deny('MIN_NOTIONAL', { symbol: p.symbol, notional_usd: floorCents(notionalUsd), min_usd: minUsd });
 
   const order: PlannedOrder = {
-    clientOrderId: clientOrderId(input.instanceId, input.cycle, p.symbol, p.side),
+    clientOrderId: clientOrderId(input.instanceId, input.cycle, p.symbol, p.side, input.idNonce),
     symbol: p.symbol,
     side: p.side,
     type: execution.order_type === 'market' ? 'market' : 'limit',

@@ -133,6 +133,9 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
       const auditError = recordOutcome({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price, cycle, status: 'rejected', orderId: null, filledQty: 0, avgFillPrice: 0, feeUsd: 0, error: message });
       return outcome(o, { status: 'rejected', error: auditError ? `${message}; ${auditError}` : message });
     }
+    // (3b) an order we did not just create (a reused client id answered with the venue's existing order) is never booked.
+    const conflict = conflictOf({ symbol: o.symbol, side: o.side, quantity: o.quantity, type: o.type, createdAt: now }, info);
+    if (conflict) return recordConflict({ clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price, cycle, conflict, info, now }, o);
     // (4) the outcome: audited, booked, and only then settled in the journal. A crash before the
     // journal update leaves the intent 'sent', so the next start looks it up again (booking is
     // idempotent; at worst a second order_outcome, resolved_by lookup); settled first, a crash
@@ -147,6 +150,14 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
       feeUsd: info.feeUsd,
       error: auditError,
     });
+  }
+
+  /** Records a client-id conflict: journal rejected, an `order_conflict` record (the alert), nothing booked. */
+  function recordConflict(c: ConflictFacts, o: PlannedOrder): OrderOutcome {
+    const error = `client_id_conflict: ${c.conflict}`;
+    journal.updateIntent(c.clientOrderId, { status: 'rejected', ts: c.now, exchangeOrderId: c.info.exchangeOrderId, error });
+    const auditError = safeAudit(conflictRecord(c, configHash));
+    return outcome(o, { status: 'rejected', error: auditError ? `${error}; ${auditError}` : error, orderId: c.info.exchangeOrderId });
   }
 
   /** Audits an outcome; returns an error note instead of throwing, because the order is already on the venue. */
@@ -198,6 +209,57 @@ function outcomeRecord(r: OutcomeRecord, configHash: string): Record<string, unk
     fee_usd: r.feeUsd,
     error: r.error,
     ...(r.resolvedBy !== undefined && { resolved_by: r.resolvedBy }),
+  };
+}
+
+/**
+ * How far before our intent a venue order may say it was created and still be ours (clock skew between
+ * us and the venue). An order older than that under our client id was created by someone else, earlier.
+ */
+export const CONFLICT_SKEW_MS = 60_000;
+
+/**
+ * Why the venue's order under our client id is not the one we asked for, or undefined when it is:
+ * another symbol or side, another size (limit orders; a market buy is sized in USD), or created well
+ * before our intent existed. Coinbase answers a reused client_order_id with the existing order.
+ */
+export function conflictOf(
+  mine: { symbol: string; side: string; quantity: number; type: 'limit' | 'market' | undefined; createdAt: number },
+  venue: Pick<OrderInfo, 'symbol' | 'side' | 'quantity' | 'createdAt'>,
+): string | undefined {
+  if (venue.symbol && venue.symbol !== mine.symbol) return `symbol=${venue.symbol}, expected=${mine.symbol}`;
+  if (venue.side !== mine.side) return `side=${venue.side}, expected=${mine.side}`;
+  if (mine.type === 'limit' && venue.quantity > 0 && Math.abs(venue.quantity - mine.quantity) > 1e-9 * Math.max(1, mine.quantity)) return `quantity=${venue.quantity}, expected=${mine.quantity}`;
+  if (venue.createdAt > 0 && venue.createdAt < mine.createdAt - CONFLICT_SKEW_MS) return `created_at=${new Date(venue.createdAt).toISOString()}, intent_at=${new Date(mine.createdAt).toISOString()}`;
+  return undefined;
+}
+
+/** What an `order_conflict` record says. */
+interface ConflictFacts {
+  clientOrderId: string;
+  symbol: string;
+  side: string;
+  quantity: number;
+  price: number | null;
+  cycle: number;
+  conflict: string;
+  info: OrderInfo;
+  now: number;
+}
+
+function conflictRecord(c: ConflictFacts, configHash: string): Record<string, unknown> {
+  return {
+    event: 'order_conflict',
+    client_order_id: c.clientOrderId,
+    symbol: c.symbol,
+    side: c.side,
+    quantity: c.quantity,
+    price: c.price,
+    config_hash: configHash,
+    cycle: c.cycle,
+    conflict: c.conflict,
+    venue_order: { order_id: c.info.exchangeOrderId, symbol: c.info.symbol, side: c.info.side, status: c.info.status, quantity: c.info.quantity, filled_qty: c.info.filledQty, created_at: c.info.createdAt > 0 ? new Date(c.info.createdAt).toISOString() : null },
+    booked: false,
   };
 }
 
@@ -282,7 +344,13 @@ export async function resolveUnknown(
       continue;
     }
     const base = { clientOrderId: i.clientOrderId, symbol: i.symbol, side: i.side, quantity: i.quantity, price: i.price, cycle: i.cycle };
-    if (found) {
+    const conflict = found && conflictOf({ symbol: i.symbol, side: i.side, quantity: i.quantity, type: i.price === null ? 'market' : 'limit', createdAt: i.createdAt }, found);
+    if (found && conflict) {
+      const error = `client_id_conflict: ${conflict}`;
+      journal.updateIntent(i.clientOrderId, { status: 'rejected', ts: opts.now, exchangeOrderId: found.exchangeOrderId, error });
+      safe(audit, { ...conflictRecord({ ...base, conflict, info: found, now: opts.now }, i.configHash), resolved_by: 'lookup' });
+      report.rejected.push(i.clientOrderId);
+    } else if (found) {
       const status = intentStatus(found.status);
       // Same order as sendOne: audit, book, then settle the journal (a crash in between repeats the lookup).
       safe(audit, outcomeRecord({ ...base, status: found.status, orderId: found.exchangeOrderId, filledQty: found.filledQty, avgFillPrice: found.avgFillPrice, feeUsd: found.feeUsd, error: null, resolvedBy: 'lookup' }, i.configHash));

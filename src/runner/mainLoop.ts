@@ -27,6 +27,7 @@ import { ControlDesk, ControlRefused, type ControlResult } from '../control/desk
 import type { ControlRequest } from '../control/body.ts';
 import type { MarketData } from '../exchange/types.ts';
 import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
+import { newIdNonce } from '../execution/idNonce.ts';
 import type { Executor } from '../execution/types.ts';
 import { createExecutor } from '../execution/index.ts';
 import { StateStore } from '../state/store.ts';
@@ -245,7 +246,7 @@ export class TradingLoop {
       const proposals = (s.proposals = timer.sync('proposals', () => makeProposals({ strategies, policy, triggers: triggers.triggers, assets: eligible.assets, portfolio: pf, snapshot, operatorExits: this.desk!.pendingExits() })));
       const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, strategies, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading })));
       trading = risk.trading;
-      const orders = timer.sync('orders', () => orderStage({ policy, approved: risk.approved, snapshot, instanceId: app.instance_id, cycle, recentOrders: pf.recentTrades, now, rejections: risk.rejections }));
+      const orders = timer.sync('orders', () => orderStage({ policy, approved: risk.approved, snapshot, instanceId: app.instance_id, cycle, ...(this.live && { idNonce: newIdNonce() }), recentOrders: pf.recentTrades, now, rejections: risk.rejections }));
       s.plannedCount = orders.plannedCount;
       s.acceptedCount = orders.accepted.length;
       const gated = this.live ? this.live.gate(orders.accepted, risk.rejections) : { send: orders.accepted };
