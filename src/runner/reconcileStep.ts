@@ -183,6 +183,7 @@ export class LiveSession {
     const cancelled: string[] = [];
     const updated: string[] = [];
     const head = { trigger: o.trigger, ...(o.cycle !== undefined && { cycle: o.cycle }) };
+    let venueCash: number | undefined;
     try {
       // (1) our open orders, one by one: their fills booked, their status moved, the stale ones cancelled.
       for (const i of store.listIntents(['open'])) {
@@ -210,8 +211,14 @@ export class LiveSession {
       const unresolved = new Set(pending.map((i) => i.clientOrderId));
       const pendingAssets = new Set(pending.map((i) => i.symbol.split('-')[0]));
       const local = { positions: Object.fromEntries(store.positions().map((p) => [p.symbol, p.quantity])), openOrders: store.listIntents(['open']).map((i) => i.clientOrderId) };
+      const cashAssets = new Set(this.o.config.policy.sizing.live_cash_currencies ?? ['USD']);
       const adjusted: Pick<OrderVenue, 'fetchBalances' | 'fetchOpenOrders' | 'cancelOrder'> = {
-        fetchBalances: async () => (await venue.fetchBalances()).map((b) => ({ ...b, total: b.total - (baseline.assets[b.asset] ?? 0) })),
+        fetchBalances: async () => {
+          const balances = await venue.fetchBalances();
+          // The account's money: available USD (and USDC when configured) is the book's cash from now on.
+          venueCash = balances.filter((b) => cashAssets.has(b.asset)).reduce((a, b) => a + b.free, 0);
+          return balances.filter((b) => b.asset === 'USD' || !cashAssets.has(b.asset)).map((b) => ({ ...b, total: b.total - (baseline.assets[b.asset] ?? 0) }));
+        },
         fetchOpenOrders: () => venue.fetchOpenOrders(),
         cancelOrder: (id, s) => venue.cancelOrder(id, s),
       };
@@ -234,6 +241,10 @@ export class LiveSession {
       throw e;
     }
 
+    if (venueCash !== undefined) {
+      const { first } = store.setCashFromVenue(venueCash);
+      if (first) this.o.log.info({ cash_usd: round(venueCash) }, 'LIVE cash taken from the exchange account (starting_cash_usd is not used in LIVE)');
+    }
     const rendered = differences.map(renderStepDifference);
     const startup = o.trigger === 'startup';
     const accepted = startup && rendered.length > 0 && o.accept === true;
@@ -249,6 +260,7 @@ export class LiveSession {
       open_orders: store.listIntents(['open']).map((i) => i.clientOrderId),
       unresolved_orders: store.listIntents(UNRESOLVED_STATUSES).map((i) => i.clientOrderId),
       positions: Object.fromEntries(store.positions().map((p) => [p.symbol, p.quantity])),
+      ...(venueCash !== undefined && { cash_usd_venue: round(venueCash) }),
       baseline: this.baseline().assets,
       ...pagingBoundsField(venue.takePagingBounds?.() ?? []),
     };

@@ -71,6 +71,8 @@ export function prepareStatements(db: Database.Database) {
     account: p(`SELECT * FROM account WHERE id = 1`),
     setCash: p(`UPDATE account SET cash_usd = ? WHERE id = 1`),
     setHighWaterMark: p(`UPDATE account SET high_water_mark_usd = ? WHERE id = 1`),
+    setStartingCash: p(`UPDATE account SET starting_cash_usd = ? WHERE id = 1`),
+    clearBaselines: p(`DELETE FROM pnl_baselines`),
     setConsecutiveLosses: p(`UPDATE account SET consecutive_losses = ? WHERE id = 1`),
     nextCycle: p(`UPDATE account SET cycle = cycle + 1 WHERE id = 1 RETURNING cycle`).pluck(),
     setHalt: p(`UPDATE account SET halt_reason = ?, halt_by = ?, halt_ts = ? WHERE id = 1`),

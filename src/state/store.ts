@@ -34,6 +34,8 @@ import {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Meta key: 'venue' once LIVE cash has been taken from the venue's account. */
+const CASH_SOURCE_KEY = 'cash_source';
 /** Relative slack for float quantities: a sell this close to the whole position closes it. */
 const QTY_REL_EPS = 1e-9;
 // What a sale may leave behind and still close the position: float noise only (a few ulps of the
@@ -334,6 +336,28 @@ export class StateStore {
   }
 
   // ---- plain reads --------------------------------------------------------------------
+
+  /**
+   * LIVE: the venue's cash becomes the book's cash (at startup and at every reconcile). The starting
+   * cash is restated so that starting cash + booked fills = cash. The first time (a book that started
+   * from the configured starting_cash_usd), the high-water mark and the day/week pnl baselines of that
+   * fictional figure are dropped: the next marked view sets them from the venue's money.
+   */
+  setCashFromVenue(cashUsd: number): { first: boolean } {
+    if (!Number.isFinite(cashUsd) || cashUsd < 0) throw new StateError(`venue cash must be a number >= 0, got ${cashUsd}`);
+    return this.db.transaction(() => {
+      const first = this.getMeta(CASH_SOURCE_KEY) !== 'venue';
+      const sums = this.st.cashFromFills.get() as { delta: number };
+      this.st.setCash.run(cashUsd);
+      this.st.setStartingCash.run(cashUsd - sums.delta);
+      if (first) {
+        this.st.setHighWaterMark.run(cashUsd); // the next marked view raises it to the equity
+        this.st.clearBaselines.run();
+        this.setMeta(CASH_SOURCE_KEY, 'venue');
+      }
+      return { first };
+    })();
+  }
 
   /** Cash in USD. */
   cash(): number {

@@ -574,9 +574,12 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       const statuses = q.getAll('order_status');
       const start = q.get('start_date') ? Date.parse(q.get('start_date') as string) : -Infinity;
       const end = q.get('end_date') ? Date.parse(q.get('end_date') as string) : Infinity;
+      // Newest first; orders created in the same ms keep their arrival order (latest first).
       const all = state.orders
-        .filter((o) => (products.length === 0 || products.includes(o.product_id)) && (statuses.length === 0 || statuses.includes(o.status)) && o.created_ms >= start && o.created_ms <= end)
-        .sort((a, b) => b.created_ms - a.created_ms || state.orders.indexOf(b) - state.orders.indexOf(a));
+        .map((o, i) => ({ o, i }))
+        .filter(({ o }) => (products.length === 0 || products.includes(o.product_id)) && (statuses.length === 0 || statuses.includes(o.status)) && o.created_ms >= start && o.created_ms <= end)
+        .sort((a, b) => b.o.created_ms - a.o.created_ms || b.i - a.i)
+        .map(({ o }) => o);
       // [ccxt-static] fetchClosedOrders: newest first, every order with its own `cursor`, then has_next + cursor.
       const { items, hasNext, next } = pageOf(all, q, 100, 1000);
       return send(res, 200, { orders: items.map(({ item, cursor }) => renderOrder(item, cursor)), sequence: '0', has_next: hasNext, cursor: next });

@@ -13,7 +13,7 @@ const ORDERS = '/api/v3/brokerage/orders';
 
 let fake: FakeCoinbase;
 beforeAll(async () => {
-  fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 100_000, BTC: 0.01 }, verifyKeyPem: PUBLIC });
+  fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000, BTC: 0.01 }, verifyKeyPem: PUBLIC });
 });
 afterAll(async () => {
   await fake?.close();

@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** A LIVE book holding 0.01 BTC bought two hours ago (its max hold is one hour: the daemon exits at once), a venue holding the same. */
 async function setup(prefix: string) {
-  const fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 100_000, BTC: 0.01 }, verifyKeyPem: PUBLIC });
+  const fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000, BTC: 0.01 }, verifyKeyPem: PUBLIC });
   fakes.push(fake);
   const d = daemonDirs(prefix);
   // Entries off: the only order is the exit of the seeded position, a post-only sell that rests on the book.

@@ -36,7 +36,7 @@ describe('LIVE soak against the fake venue', () => {
   const cycles: CycleRecord[] = [];
 
   beforeAll(async () => {
-    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 1_000_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
+    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
     const configDir = liveTestConfig(root);
     ex = createCcxtExchange({
       urlOverride: fake.url,

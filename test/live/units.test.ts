@@ -110,7 +110,7 @@ describe('strict audit sink', () => {
 
   it('the intent record cannot be written then the order is not sent and is recorded rejected audit_unavailable', async () => {
     const clock = new VirtualClock(Date.UTC(2025, 0, 6, 12, 0, 30));
-    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 100_000, BTC: 0.01 }, now: () => clock.now() });
+    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000, BTC: 0.01 }, now: () => clock.now() });
     const root = tempDir('247t-strict-');
     const configDir = liveTestConfig(root, { edit: (d) => editYaml(d, 'signals.yaml', (s) => (s.strategies.rules.enabled = false)) });
     const dataDir = join(root, 'data');

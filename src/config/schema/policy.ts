@@ -28,7 +28,10 @@ export const policySchema = z.strictObject({
     tier_2_pct: pct(),
     tier_3_pct: pct(),
     min_notional_usd: num(0, 1e9),
+    /** DRY_RUN, PAPER and backtests only: LIVE takes its cash from the venue's account. */
     starting_cash_usd: num(0, 1e12),
+    /** LIVE: the currencies whose available balance is cash (default USD only). */
+    live_cash_currencies: z.array(oneOf(['USD', 'USDC'])).min(1).optional(),
   }),
   liquidity: z.strictObject({
     min_24h_volume_usd: num(0, 1e15),

@@ -124,7 +124,7 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
   const fake = await startFakeCoinbase({
     ...(shift && { now: shift.now }),
     products: liquidProducts(),
-    balances: { USD: 100_000 },
+    balances: { USD: 10_000 }, // LIVE sizes from this account (the policy's starting_cash_usd is not used)
     verifyKeyPem: PUBLIC,
     onOrderBooked: (ord) => onBooked?.(ord),
     onAnswered: (method, path) => onAnswered?.(method, path),
