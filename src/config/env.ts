@@ -8,6 +8,12 @@ export interface MissingEnv {
   variable: string;
 }
 
+/** The environment variable a `${VAR}` value came from (names only, never values). */
+export interface EnvSource {
+  path: string;
+  variable: string;
+}
+
 const REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** More values than any sane config file holds (ours: a few hundred). */
@@ -28,9 +34,11 @@ export class DocumentTooLarge extends Error {
 export function expandEnv(
   doc: unknown,
   env: NodeJS.ProcessEnv,
-): { value: unknown; missing: MissingEnv[]; expanded: Set<string> } {
+): { value: unknown; missing: MissingEnv[]; expanded: Set<string>; variables: EnvSource[] } {
   const missing: MissingEnv[] = [];
   const expanded = new Set<string>();
+  /** Which variable each expanded value came from (its first reference): messages name it, never the value. */
+  const variables: EnvSource[] = [];
   let nodes = 0;
   const walk = (v: unknown, path: PropertyKey[]): unknown => {
     // YAML aliases are shared references: a "billion laughs" document is small on disk but
@@ -39,7 +47,9 @@ export function expandEnv(
     if (typeof v === 'string') {
       if (!v.includes('${')) return v;
       let unset: string | undefined;
+      let first: string | undefined;
       const out = v.replace(REF, (_, name: string) => {
+        first ??= name;
         const val = env[name];
         if (val === undefined || val === '') unset ??= name;
         return val ?? '';
@@ -49,6 +59,7 @@ export function expandEnv(
         return undefined;
       }
       expanded.add(renderPath(path));
+      if (first) variables.push({ path: renderPath(path), variable: first });
       return out;
     }
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
@@ -64,5 +75,5 @@ export function expandEnv(
     }
     return v;
   };
-  return { value: walk(doc, []), missing, expanded };
+  return { value: walk(doc, []), missing, expanded, variables };
 }

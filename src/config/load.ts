@@ -8,7 +8,7 @@ import type { App } from './schema/app.ts';
 import type { Policy } from './schema/policy.ts';
 import type { Signals } from './schema/signals.ts';
 import type { Universe } from './schema/universe.ts';
-import { DocumentTooLarge, expandEnv, type MissingEnv } from './env.ts';
+import { DocumentTooLarge, expandEnv, type EnvSource, type MissingEnv } from './env.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { CONFIG_FILE_NAMES, CONFIG_FILES, RETIRED_FILES, type ConfigFileName } from './files.ts';
 import { configHash, sha256 } from './fingerprint.ts';
@@ -29,6 +29,8 @@ export interface LoadedConfig {
   readonly fileHashes: Readonly<Record<ConfigFileName, string>>;
   /** `${VAR}` references left unset, by file; fatal only where the value is needed. */
   readonly missingEnv: readonly (MissingEnv & { file: ConfigFileName })[];
+  /** The environment variable behind each `${VAR}` value that was set (names only, never values). */
+  readonly envVariables: readonly (EnvSource & { file: ConfigFileName })[];
 }
 
 const deepFreeze = <T>(v: T): T => {
@@ -82,7 +84,7 @@ function parseFile(file: string, bytes: Buffer, schema: z.ZodType, env: NodeJS.P
     problems.push({ kind: 'syntax', file, reason: e.message });
     return { ok: false as const };
   }
-  const { value, missing, expanded } = env_;
+  const { value, missing, expanded, variables } = env_;
   // A value with an unset ${VAR} is left out before validation (only LIVE needs credentials), so a
   // misspelt key holding one would vanish unseen: report it as the unknown key it is (under an
   // unknown parent, the schema reports the parent).
@@ -106,7 +108,7 @@ function parseFile(file: string, bytes: Buffer, schema: z.ZodType, env: NodeJS.P
       return { ok: false as const };
     }
   }
-  return { ok: true as const, data: result.data, missing };
+  return { ok: true as const, data: result.data, missing, variables };
 }
 
 /** A misspelt key shows up twice (unknown key, missing key): keep the one that names both. */
@@ -144,6 +146,7 @@ export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): L
   const raw = {} as Record<ConfigFileName, Buffer>;
   const parsed = {} as Record<ConfigFileName, unknown>;
   const missingEnv: (MissingEnv & { file: ConfigFileName })[] = [];
+  const envVariables: (EnvSource & { file: ConfigFileName })[] = [];
   for (const name of CONFIG_FILE_NAMES) {
     const bytes = readRaw(dir, name, problems);
     if (!bytes) continue;
@@ -152,6 +155,7 @@ export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): L
     if (r.ok) {
       parsed[name] = r.data;
       missingEnv.push(...r.missing.map((m) => ({ ...m, file: name })));
+      envVariables.push(...r.variables.map((m) => ({ ...m, file: name })));
     }
   }
   const reported = problems.filter((p) => !(p.kind === 'missing_key' && moved.has(`${p.file}|${p.path}`)));
@@ -167,5 +171,6 @@ export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): L
     configHash: configHash(raw),
     fileHashes,
     missingEnv,
+    envVariables,
   });
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../runner/clock.ts';
 import type { CcxtExchange } from './ccxt/adapter.ts';
 import { deferredExchange } from './ccxt/deferred.ts';
+import { normalizePem } from './ccxt/pem.ts';
 import { createSimExchange } from './sim/index.ts';
 import type { MarketData } from './types.ts';
 
@@ -87,7 +88,8 @@ export async function createCcxtMarket(opts: MarketOptions): Promise<CcxtExchang
   const creds = app.exchange.credentials;
   return createCcxtExchange({
     id: app.exchange.name,
-    ...(opts.mode === 'LIVE' && { credentials: { apiKey: creds.api_key, secret: creds.api_secret } }),
+    // A PEM whose newlines arrived as literal \n is repaired here (the LIVE gate has already refused a malformed one).
+    ...(opts.mode === 'LIVE' && { credentials: { apiKey: creds.api_key, secret: creds.api_secret === undefined ? undefined : normalizePem(creds.api_secret) } }),
     // A local fake has no rate limit to respect: space requests 10 ms apart (the limiter stays on).
     ...(urlOverride !== undefined && { urlOverride, rateLimitMs: 10 }),
     clock,

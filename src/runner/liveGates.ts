@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { RunMode } from '../config/schema/app.ts';
 import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import type { PlannedOrder } from '../core/types.ts';
+import { COINBASE_IDS, pemProblem } from '../exchange/ccxt/pem.ts';
 import type { IntentRow } from '../state/types.ts';
 
 /** The credential keys LIVE needs, as app.yaml names them. */
@@ -19,7 +20,7 @@ const CREDENTIAL_KEYS = ['api_key', 'api_secret'] as const;
  * switch, then each credential. Empty when `mode` is not LIVE (the first gate: nothing goes live
  * unless asked for). Values are never echoed: only file, key and variable names.
  */
-export function liveGateProblems(config: Pick<LoadedConfig, 'dir' | 'app' | 'policy' | 'missingEnv'>, mode: RunMode): ConfigProblem[] {
+export function liveGateProblems(config: Pick<LoadedConfig, 'dir' | 'app' | 'policy' | 'missingEnv' | 'envVariables'>, mode: RunMode): ConfigProblem[] {
   if (mode !== 'LIVE') return [];
   const app = join(config.dir, 'app.yaml');
   const policy = join(config.dir, 'policy.yaml');
@@ -29,6 +30,14 @@ export function liveGateProblems(config: Pick<LoadedConfig, 'dir' | 'app' | 'pol
   }
   if (!config.policy.governance.live_trading_enabled) {
     problems.push({ kind: 'gate', file: policy, path: 'governance.live_trading_enabled', reason: 'LIVE refused: live trading is disabled (set it to true to allow real orders)' });
+  }
+  const { api_key: apiKey, api_secret: secret } = config.app.exchange.credentials;
+  if (apiKey && secret && COINBASE_IDS.has(config.app.exchange.name)) {
+    const why = pemProblem(apiKey, secret);
+    if (why) {
+      const variable = config.envVariables.find((v) => v.file === 'app.yaml' && v.path === 'exchange.credentials.api_secret')?.variable;
+      problems.push({ kind: 'gate', file: app, path: 'exchange.credentials.api_secret', reason: `LIVE refused: ${variable ? `environment variable ${variable}` : 'the API secret'} is ${why}` });
+    }
   }
   for (const key of CREDENTIAL_KEYS) {
     if (config.app.exchange.credentials[key]) continue;
@@ -44,7 +53,7 @@ export function liveGateProblems(config: Pick<LoadedConfig, 'dir' | 'app' | 'pol
 }
 
 /** Throws ConfigError (exit 2, one line naming the first unmet gate) unless every LIVE gate is met. */
-export function checkLiveGates(config: Pick<LoadedConfig, 'dir' | 'app' | 'policy' | 'missingEnv'>, mode: RunMode): void {
+export function checkLiveGates(config: Pick<LoadedConfig, 'dir' | 'app' | 'policy' | 'missingEnv' | 'envVariables'>, mode: RunMode): void {
   const problems = liveGateProblems(config, mode);
   if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -24,6 +24,7 @@ import {
   type CcxtOrderLike,
   type CcxtTickerLike,
 } from './mapping.ts';
+import { COINBASE_IDS } from './pem.ts';
 import { collectPages, nextCursor, type PagingBound } from './paging.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 
@@ -75,7 +76,6 @@ export interface CcxtExchange extends MarketData, OrderVenue {
   close(): Promise<void>;
 }
 
-const COINBASE_IDS = new Set(['coinbase', 'coinbaseadvanced']);
 /** Page bounds: 10 x 100 of a product's newest orders (within orderLookbackMs), 20 x 250 fills, 10 x 250 wallets. */
 export const PAGE_BOUNDS = { orders: { pages: 10, size: 100 }, fills: { pages: 20, size: 250 }, accounts: { pages: 10, size: 250 } } as const;
 
