@@ -11,6 +11,7 @@ export const DENIAL_CODES = [
   'DAILY_STOP',
   'WEEKLY_STOP',
   'MAX_DRAWDOWN',
+  'RECONCILE_DIFFERENCE', // LIVE: the venue disagreed with the book about money; REDUCING until `resume`
   // per entry proposal
   'PRODUCT_NOT_TRADABLE',
   'TRADES_PER_HOUR',

@@ -6,11 +6,11 @@
 import type { Policy } from '../config/schema/policy.ts';
 import type { Strategies } from '../config/schema/strategies.ts';
 import { renderDenial, type Denial } from './denials.ts';
-import { makeContext, type EntryCheck, type GlobalCheck, type RiskContext } from './risk/context.ts';
+import { makeContext, type EntryCheck, type GlobalCheck, type ReconcileHold, type RiskContext } from './risk/context.ts';
 import { lossCooldown, symbolCooldown } from './risk/cooldowns.ts';
 import { minNotional, perAssetCap, perClusterCap, strategyBudget, totalAtRisk } from './risk/exposure.ts';
 import { tradeSpacing, tradesPerDay, tradesPerHour } from './risk/frequency.ts';
-import { dailyStop, haltedState, killSwitch, maxDrawdown, stateFor, weeklyStop } from './risk/global.ts';
+import { dailyStop, haltedState, killSwitch, maxDrawdown, reconcileHold, stateFor, weeklyStop } from './risk/global.ts';
 import { maxOpenPositions, newPositionsPerCycle } from './risk/positions.ts';
 import { productTradable } from './risk/tradable.ts';
 import type { MarketSnapshot, PortfolioView, Proposal, RiskResult, TradingState } from './types.ts';
@@ -18,7 +18,7 @@ import type { MarketSnapshot, PortfolioView, Proposal, RiskResult, TradingState 
 export { checkOrders, type CheckOrdersInput, type CheckOrdersResult, type RecentOrder } from './risk/pretrade.ts';
 
 /** Book-wide checks, all evaluated; any hit blocks every entry (kill switch first: it decides HALTED). */
-export const GLOBAL_CHECKS: readonly GlobalCheck[] = [killSwitch, haltedState, dailyStop, weeklyStop, maxDrawdown];
+export const GLOBAL_CHECKS: readonly GlobalCheck[] = [killSwitch, haltedState, dailyStop, weeklyStop, maxDrawdown, reconcileHold];
 
 /** Per entry, in this order; the first denial wins, a resize carries on with the smaller notional. */
 export const ENTRY_CHECKS: readonly EntryCheck[] = [
@@ -49,6 +49,8 @@ export interface RiskInput {
   tradingState: TradingState;
   /** signals.yaml `strategies:`: each entry also faces its strategy's budget (STRATEGY_BUDGET). */
   strategies: Strategies;
+  /** LIVE: a latched money-changing reconcile difference; entries wait (REDUCING) until an operator resumes. */
+  reconcileHold?: ReconcileHold | undefined;
 }
 
 /** An entry approved smaller than proposed, and the cap that shrank it. */

@@ -9,6 +9,7 @@ import type { PlannedOrder } from '../core/types.ts';
 import type { AuditSink, LiveExecutorOptions } from '../execution/live.ts';
 import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
+import type { ReconcileHold } from '../core/risk/context.ts';
 import { gateLiveOrders } from './liveGates.ts';
 import { LiveSession, ReconcileRefused, refusalMessage, type LiveVenue } from './reconcileStep.ts';
 
@@ -22,6 +23,8 @@ export interface LiveDutiesOptions {
   audit: AuditSink;
   /** Writes a `reconcile` record (stamped by the loop). */
   record: (fields: Record<string, unknown>) => void;
+  /** Writes a lifecycle record (`halt`, `resume`), stamped by the loop. */
+  event: (name: 'halt' | 'resume', fields: Record<string, unknown>) => void;
   log: Logger;
   now: () => number;
   /** Start even when reconciliation finds differences, adopting the exchange's view (recorded). */
@@ -65,13 +68,22 @@ export class LiveDuties {
     const due = this.session.due(cycle);
     if (due) {
       try {
-        await this.session.reconcile({ trigger: due, cycle });
+        const outcome = await this.session.reconcile({ trigger: due, cycle });
+        if (outcome.held) {
+          this.o.log.error({ cycle, differences: outcome.held }, 'reconciliation found money-changing differences: trading REDUCING (exits only) until `resume --by NAME`');
+          this.o.event('halt', { reason: 'reconcile_difference', trading_state: 'REDUCING', cycle, differences: outcome.held });
+        }
       } catch (e) {
         // Recorded by reconcile; the cycle goes on (its market reads say whether the venue is up).
         this.o.log.warn({ cycle, err: e instanceof Error ? e.message : String(e) }, 'reconciliation failed; tried again when next due');
       }
     }
     return this.session.intents().unresolved.length > 0 ? 'unresolved_orders' : undefined;
+  }
+
+  /** The latched reconcile hold (REDUCING until resumed), if any: the risk stage denies entries while it lasts. */
+  hold(): ReconcileHold | undefined {
+    return this.session.hold();
   }
 
   /**

@@ -180,7 +180,7 @@ export class TradingLoop {
       this.desk = new ControlDesk({ store, record: (event, fields) => this.records.writeStrict(event, fields), killSwitchPresent: () => killSwitchPresent(this.killSwitch.file), now: () => this.clock.now() });
       if (this.venue) {
         const now = () => this.clock.now();
-        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
+        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
       }
       const live = this.live;
       this.executor = createExecutor({ mode: this.mode, store, policy: this.config.policy, ...(live && { live: live.executorOptions() }) });
@@ -232,6 +232,8 @@ export class TradingLoop {
     try {
       applyFiledRequests({ mode: this.mode, dataDir: this.dataDir, desk: this.desk!, log: this.log, write: this.write });
       trading = checkKillSwitch({ ...this.killSwitch, store, now });
+      // A latched reconcile hold reduces (the risk stage denies entries: RECONCILE_DIFFERENCE), it does not halt exits.
+      if (this.live?.hold() && !killSwitchPresent(this.killSwitch.file)) trading = 'ACTIVE';
       if (this.live) stopped = await timer.async('reconcile', () => this.live!.housekeeping(cycle)); // LIVE: first learn what became of unknown orders
       const products = await timer.async('market_data', () => fetchProducts(this.market));
       const universe = (s.universe = timer.sync('universe', () => selectUniverse({ universe: this.config.universe, policy, products, previouslyEligible: this.previouslyEligible, bans: store.bans(now), now })));
@@ -244,7 +246,7 @@ export class TradingLoop {
       const pf = (portfolio = store.view(now, (this.lastMarks = marks(snapshot.products))));
       const triggers = (s.triggers = timer.sync('triggers', () => scanTriggers({ signals, assets: eligible.assets, snapshot })));
       const proposals = (s.proposals = timer.sync('proposals', () => makeProposals({ strategies, policy, triggers: triggers.triggers, assets: eligible.assets, portfolio: pf, snapshot, operatorExits: this.desk!.pendingExits() })));
-      const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, strategies, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading })));
+      const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, strategies, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading, reconcileHold: this.live?.hold() })));
       trading = risk.trading;
       const orders = timer.sync('orders', () => orderStage({ policy, approved: risk.approved, snapshot, instanceId: app.instance_id, cycle, ...(this.live && { idNonce: newIdNonce() }), recentOrders: pf.recentTrades, now, rejections: risk.rejections }));
       s.plannedCount = orders.plannedCount;

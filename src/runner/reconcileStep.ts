@@ -6,6 +6,7 @@
  * at shutdown. Every reconcile writes one `reconcile` audit record listing differences and actions.
  */
 import type { LoadedConfig } from '../config/load.ts';
+import type { ReconcileHold } from '../core/risk/context.ts';
 import type { TierName } from '../core/types.ts';
 import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import type { VenueFill } from '../exchange/ccxt/adapter.ts';
@@ -65,7 +66,18 @@ export interface ReconcileOutcome {
   /** Startup in LIVE with differences and no --accept-reconcile-differences: the daemon must not start. */
   refused: boolean;
   record: Record<string, unknown>;
+  /** Set when this reconcile (while running) latched REDUCING: the money-changing differences it found. */
+  held?: string[];
 }
+
+/** Differences that change money: a fill we did not book, a position that differs, an order that is not ours. */
+export const MONEY_DIFFERENCES: ReadonlySet<StepDifference['code']> = new Set(['fill_mismatch', 'position_mismatch', 'unknown_open_order']);
+
+/**
+ * The halt reason of a reconcile hold. It is latched like any halt (kept across restarts, lifted by
+ * the operator's `resume`, recorded), but it REDUCES rather than halts: exits still go out.
+ */
+export const RECONCILE_HOLD_REASON = 'reconcile_difference';
 
 /** A LIVE startup that found differences with the venue (fail closed). Exit 1: the venue, not the config, disagrees. */
 export class ReconcileRefused extends Error {
@@ -266,7 +278,19 @@ export class LiveSession {
     };
     this.o.record(record);
     if (rendered.length > 0) this.o.log.warn({ trigger: o.trigger, differences: rendered, accepted }, 'reconciliation found differences with the exchange');
+    // While running, a difference that changes money latches REDUCING (no entries, exits allowed) until `resume`.
+    const money = startup ? [] : differences.filter((d) => MONEY_DIFFERENCES.has(d.code)).map(renderStepDifference);
+    if (money.length > 0 && !this.o.store.halt()) {
+      this.o.store.setHalt({ reason: RECONCILE_HOLD_REASON, by: 'reconcile', ts: now });
+      return { differences: rendered, refused, record, held: money };
+    }
     return { differences: rendered, refused, record };
+  }
+
+  /** The latched REDUCING hold from a money-changing reconcile difference, if any. */
+  hold(): ReconcileHold | undefined {
+    const halt = this.o.store.halt();
+    return halt?.reason === RECONCILE_HOLD_REASON ? { since: new Date(halt.ts).toISOString() } : undefined;
   }
 
   /** Cancels every open order of ours (shutdown); their final fills are booked. Unknown orders are left to the next startup's lookup. */

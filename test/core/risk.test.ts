@@ -118,6 +118,19 @@ describe('assessRisk global checks', () => {
     expect(r.rejections).toEqual({ 'ETH-USD': ['KILL_SWITCH: state=HALTED'] });
   });
 
+  it('LIVE reconcile hold latched then entries denied RECONCILE_DIFFERENCE, REDUCING, exits pass even with exits_when_halted false', () => {
+    const r = run({
+      reconcileHold: { since: '2025-11-12T19:50:00.000Z' },
+      policy: policy({ governance: { exits_when_halted: false } }),
+      proposals: [entry('BTC-USD', 200), exit('ETH-USD', 300)],
+    });
+    const text = 'RECONCILE_DIFFERENCE: since=2025-11-12T19:50:00.000Z';
+    expect(r.trading).toBe('REDUCING');
+    expect(r.violations).toEqual([text]);
+    expect(r.rejections).toEqual({ 'BTC-USD': [text] });
+    expect(r.approved.map((p) => p.symbol)).toEqual(['ETH-USD']);
+  });
+
   it('state HALTED without kill switch input then stays HALTED until the loop resumes', () => {
     const r = run({ tradingState: 'HALTED', proposals: [entry('BTC-USD', 200)] });
     expect(r.trading).toBe('HALTED');

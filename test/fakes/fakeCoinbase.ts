@@ -298,8 +298,10 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       fill(o, value / p.ask, p.ask, 'TAKER', spent - value);
       if (fraction >= 1) o.status = 'FILLED';
     } else {
+      // A whole fill is the whole size; a partial one a whole number of increments (snapped: 149.4273518 / 1e-8
+      // is 14942735179.999998 in floats, which must not lose an increment).
       const inc = Number(p.base_increment);
-      const size = round(Math.floor(round((o.base_size * fraction) / inc)) * inc);
+      const size = fraction >= 1 ? o.base_size : round(Math.floor((o.base_size * fraction) / inc + 1e-6) * inc);
       if (size > 0) fill(o, size, o.side === 'BUY' ? p.ask : p.bid, 'TAKER');
     }
     // Market orders are IOC: whatever did not fill is gone.

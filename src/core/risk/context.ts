@@ -26,8 +26,15 @@ export interface RiskContext {
   readonly tradingState: TradingState;
   /** signals.yaml `strategies:` by name; a proposal of a strategy not listed (an exit) has no budget. */
   readonly strategies: Readonly<Record<string, StrategyBudget | undefined>>;
+  /** LIVE: the latched reconcile difference (REDUCING until resumed), if any. */
+  readonly reconcileHold: ReconcileHold | undefined;
   /** Entries approved earlier in this cycle (after any resize). The engine appends; checks only read. */
   readonly approved: Proposal[];
+}
+
+/** A latched LIVE reconcile difference: since when (ISO time). */
+export interface ReconcileHold {
+  since: string;
 }
 
 /** A global check: a denial blocks every entry this cycle. */
@@ -47,6 +54,7 @@ export function makeContext(input: {
   killSwitch: boolean;
   tradingState: TradingState;
   strategies: Strategies;
+  reconcileHold?: ReconcileHold | undefined;
 }): RiskContext {
   return {
     policy: input.policy,
@@ -57,6 +65,7 @@ export function makeContext(input: {
     held: new Set(input.portfolio.positions.map((p) => p.symbol)),
     killSwitch: input.killSwitch,
     tradingState: input.tradingState,
+    reconcileHold: input.reconcileHold,
     strategies: input.strategies,
     approved: [],
   };

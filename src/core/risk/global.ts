@@ -35,5 +35,9 @@ export const maxDrawdown: GlobalCheck = (ctx) => {
   return ddPct >= max - EPS ? deny('MAX_DRAWDOWN', { drawdown_pct: ddPct, max_pct: max, hwm_usd: hwm, equity_usd: ctx.equityUsd }) : undefined;
 };
 
+/** LIVE: a reconcile found the venue disagreeing with the book about money; entries wait for an operator's `resume`. */
+export const reconcileHold: GlobalCheck = (ctx) =>
+  ctx.reconcileHold ? deny('RECONCILE_DIFFERENCE', { since: ctx.reconcileHold.since }) : undefined;
+
 /** The trading state a global denial puts the book in: the kill switch halts, losses only reduce. */
 export const stateFor = (code: string): TradingState => (code === 'KILL_SWITCH' || code === 'TRADING_HALTED' ? 'HALTED' : 'REDUCING');
