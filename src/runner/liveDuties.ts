@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ReconcileHold } from '../core/risk/context.ts';
 import { gateLiveOrders } from './liveGates.ts';
-import { LiveSession, ReconcileRefused, refusalMessage, type LiveVenue } from './reconcileStep.ts';
+import { LiveSession, ReconcileRefused, refusalMessage, type LiveSessionOptions, type LiveVenue } from './reconcileStep.ts';
 
 /** Options of LiveDuties. */
 export interface LiveDutiesOptions {
@@ -25,6 +25,8 @@ export interface LiveDutiesOptions {
   record: (fields: Record<string, unknown>) => void;
   /** Writes a lifecycle record (`halt`, `resume`), stamped by the loop. */
   event: (name: 'halt' | 'resume', fields: Record<string, unknown>) => void;
+  /** The venue's current rules for a symbol (from the cycle's product list): tells dust from a sellable remainder. */
+  rules: LiveSessionOptions['rules'];
   log: Logger;
   now: () => number;
   /** Start even when reconciliation finds differences, adopting the exchange's view (recorded). */
@@ -38,7 +40,7 @@ export class LiveDuties {
   private readonly session: LiveSession;
 
   constructor(private readonly o: LiveDutiesOptions) {
-    this.session = new LiveSession({ venue: o.venue, store: o.store, config: o.config, audit: o.audit, record: o.record, log: o.log, now: o.now });
+    this.session = new LiveSession({ venue: o.venue, store: o.store, config: o.config, audit: o.audit, record: o.record, log: o.log, now: o.now, ...(o.rules && { rules: o.rules }) });
   }
 
   /** What the LIVE executor needs: orders go out write-ahead; fills are booked as the venue reports them. */

@@ -25,7 +25,7 @@ import { assessRisk } from '../core/risk.ts';
 import type { MarketSnapshot, PortfolioView, TradingState } from '../core/types.ts';
 import { ControlDesk, ControlRefused, type ControlResult } from '../control/desk.ts';
 import type { ControlRequest } from '../control/body.ts';
-import type { MarketData } from '../exchange/types.ts';
+import type { MarketData, Product } from '../exchange/types.ts';
 import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
 import { newIdNonce } from '../execution/idNonce.ts';
 import type { Executor } from '../execution/types.ts';
@@ -93,6 +93,8 @@ export class TradingLoop {
   private readonly venue?: LiveVenue;
   /** LIVE only: unknown-order resolution, fill booking, reconciliation, gating, cancel on shutdown. */
   private live?: LiveDuties;
+  /** The last product list (LIVE: tells dust from a sellable remainder when fills are booked). */
+  private lastProducts = new Map<string, Product>();
   /** The loopback test venue the exchange was pointed at (TRADER_CCXT_URL_OVERRIDE), if any. */
   private readonly urlOverride?: string;
   private readonly acceptReconcile: boolean;
@@ -180,7 +182,7 @@ export class TradingLoop {
       this.desk = new ControlDesk({ store, record: (event, fields) => this.records.writeStrict(event, fields), killSwitchPresent: () => killSwitchPresent(this.killSwitch.file), now: () => this.clock.now() });
       if (this.venue) {
         const now = () => this.clock.now();
-        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
+        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), rules: (sym) => this.lastProducts.get(sym), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
       }
       const live = this.live;
       this.executor = createExecutor({ mode: this.mode, store, policy: this.config.policy, ...(live && { live: live.executorOptions() }) });
@@ -236,6 +238,7 @@ export class TradingLoop {
       if (this.live?.hold() && !killSwitchPresent(this.killSwitch.file)) trading = 'ACTIVE';
       if (this.live) stopped = await timer.async('reconcile', () => this.live!.housekeeping(cycle)); // LIVE: first learn what became of unknown orders
       const products = await timer.async('market_data', () => fetchProducts(this.market));
+      this.lastProducts = new Map(products.map((p) => [p.symbol, p]));
       const universe = (s.universe = timer.sync('universe', () => selectUniverse({ universe: this.config.universe, policy, products, previouslyEligible: this.previouslyEligible, bans: store.bans(now), now })));
       const candles = await timer.async('candles', () => fetchCandles(this.market, [...universe.assets.map((a) => a.symbol), ...store.positions().map((p) => p.symbol)]));
       // Only books that agree with their own candles (and are listed once) price anything from here on.

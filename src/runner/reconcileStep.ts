@@ -11,7 +11,7 @@ import type { TierName } from '../core/types.ts';
 import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import type { VenueFill } from '../exchange/ccxt/adapter.ts';
 import type { PagingBound } from '../exchange/ccxt/paging.ts';
-import type { OrderInfo, OrderVenue } from '../exchange/types.ts';
+import type { OrderInfo, OrderVenue, Product } from '../exchange/types.ts';
 import { intentStatus, reconcile, resolveUnknown, UNRESOLVED_STATUSES, type AuditSink, type OrderState, type ReconcileDifference, type ResolveReport } from '../execution/live.ts';
 import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
@@ -99,6 +99,16 @@ export interface LiveSessionOptions {
   record: (fields: Record<string, unknown>) => void;
   log: Logger;
   now: () => number;
+  /** The venue's current rules for a symbol (from the last product list), to tell dust from a position. */
+  rules?: (symbol: string) => Pick<Product, 'baseIncrement' | 'minBaseQty'> | undefined;
+}
+
+/**
+ * What is left of a position after a sell is dust when the venue could not sell it: less than one base
+ * increment, or less than the product's minimum order size.
+ */
+export function isDust(quantity: number, rules: Pick<Product, 'baseIncrement' | 'minBaseQty'>): boolean {
+  return quantity > 0 && (quantity < rules.baseIncrement * (1 - 1e-9) || quantity < rules.minBaseQty * (1 - 1e-9));
 }
 
 /** The LIVE side of the loop: one per daemon, built at startup with the venue and the store. */
@@ -152,6 +162,7 @@ export class LiveSession {
     const id = prior.length === 0 ? s.clientOrderId : `${s.clientOrderId}#${prior.length + 1}`;
     const { policy } = this.o.config;
     const cluster = this.clusters.get(s.symbol);
+    const heldBefore = store.position(s.symbol)?.quantity ?? 0;
     try {
       store.applyFill({
         clientOrderId: id,
@@ -171,6 +182,7 @@ export class LiveSession {
         perSymbolCooldownMin: policy.risk.per_symbol_cooldown_minutes,
         afterLossCooldownMin: policy.risk.after_loss_cooldown_minutes,
       });
+      if (s.side === 'sell') this.sweepDust(s.symbol, s.clientOrderId, heldBefore - dq);
       return undefined;
     } catch (e) {
       this.o.log.error({ client_order_id: s.clientOrderId, err: (e as Error).message }, 'venue fill could not be booked');
@@ -223,13 +235,14 @@ export class LiveSession {
       const unresolved = new Set(pending.map((i) => i.clientOrderId));
       const pendingAssets = new Set(pending.map((i) => i.symbol.split('-')[0]));
       const local = { positions: Object.fromEntries(store.positions().map((p) => [p.symbol, p.quantity])), openOrders: store.listIntents(['open']).map((i) => i.clientOrderId) };
+      const dust = store.dust();
       const cashAssets = new Set(this.o.config.policy.sizing.live_cash_currencies ?? ['USD']);
       const adjusted: Pick<OrderVenue, 'fetchBalances' | 'fetchOpenOrders' | 'cancelOrder'> = {
         fetchBalances: async () => {
           const balances = await venue.fetchBalances();
           // The account's money: available USD (and USDC when configured) is the book's cash from now on.
           venueCash = balances.filter((b) => cashAssets.has(b.asset)).reduce((a, b) => a + b.free, 0);
-          return balances.filter((b) => b.asset === 'USD' || !cashAssets.has(b.asset)).map((b) => ({ ...b, total: b.total - (baseline.assets[b.asset] ?? 0) }));
+          return balances.filter((b) => b.asset === 'USD' || !cashAssets.has(b.asset)).map((b) => ({ ...b, total: b.total - (baseline.assets[b.asset] ?? 0) - (dust[b.asset] ?? 0) }));
         },
         fetchOpenOrders: () => venue.fetchOpenOrders(),
         cancelOrder: (id, s) => venue.cancelOrder(id, s),
@@ -273,6 +286,7 @@ export class LiveSession {
       unresolved_orders: store.listIntents(UNRESOLVED_STATUSES).map((i) => i.clientOrderId),
       positions: Object.fromEntries(store.positions().map((p) => [p.symbol, p.quantity])),
       ...(venueCash !== undefined && { cash_usd_venue: round(venueCash) }),
+      ...(Object.keys(store.dust()).length > 0 && { dust: store.dust() }),
       baseline: this.baseline().assets,
       ...pagingBoundsField(venue.takePagingBounds?.() ?? []),
     };
@@ -285,6 +299,21 @@ export class LiveSession {
       return { differences: rendered, refused, record, held: money };
     }
     return { differences: rendered, refused, record };
+  }
+
+  /** After a sell: a remainder the venue cannot sell leaves the positions for the dust ledger (never blocks an entry). */
+  private sweepDust(symbol: string, clientOrderId: string, left: number): void {
+    const store = this.o.store;
+    const pos = store.position(symbol);
+    if (!pos) {
+      // The book closed the position and took a tiny remainder for rounding: the venue still holds it.
+      if (left > 0) store.addDust(symbol.split('-')[0] as string, left);
+      return;
+    }
+    const rules = this.o.rules?.(symbol);
+    if (!rules || !isDust(pos.quantity, rules)) return;
+    const qty = store.moveToDust(symbol);
+    this.o.log.info({ symbol, quantity: qty, client_order_id: clientOrderId }, 'remainder below the venue minimum moved to dust');
   }
 
   /** The latched REDUCING hold from a money-changing reconcile difference, if any. */

@@ -34,6 +34,8 @@ import {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** Meta key: LIVE dust per asset (JSON). */
+const DUST_KEY = 'live_dust';
 /** Meta key: 'venue' once LIVE cash has been taken from the venue's account. */
 const CASH_SOURCE_KEY = 'cash_source';
 /** Relative slack for float quantities: a sell this close to the whole position closes it. */
@@ -357,6 +359,36 @@ export class StateStore {
       }
       return { first };
     })();
+  }
+
+  /**
+   * LIVE: closes what is left of a position as dust (too small for the venue to sell) without a fill:
+   * the quantity moves to the dust ledger (meta, per asset), which reconciliation expects on the venue.
+   * Returns the quantity moved (0 when there was no position).
+   */
+  moveToDust(symbol: string): number {
+    return this.db.transaction(() => {
+      const pos = this.st.position.get(symbol) as PositionRow | undefined;
+      if (!pos) return 0;
+      this.st.deletePosition.run(symbol);
+      this.lastMarks.delete(symbol);
+      this.addDust(symbol.split('-')[0] as string, pos.quantity);
+      return pos.quantity;
+    })();
+  }
+
+  /** LIVE: adds to an asset's dust (a remainder a sell left that the book closed as rounding). */
+  addDust(asset: string, quantity: number): void {
+    if (!(quantity > 0)) return;
+    const dust = this.dust();
+    dust[asset] = (dust[asset] ?? 0) + quantity;
+    this.setMeta(DUST_KEY, JSON.stringify(dust));
+  }
+
+  /** LIVE: dust per asset (quantities left over by exits, below what the venue sells). */
+  dust(): Record<string, number> {
+    const raw = this.getMeta(DUST_KEY);
+    return raw ? (JSON.parse(raw) as Record<string, number>) : {};
   }
 
   /** Cash in USD. */

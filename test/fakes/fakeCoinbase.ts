@@ -72,6 +72,7 @@ export interface FakeFill {
   commission: number;
   ts: number;
   liquidity: 'MAKER' | 'TAKER';
+  /** The order was sized in quote: the venue reports this fill's size in quote currency (kept in base here). */
   size_in_quote: boolean;
 }
 
@@ -589,13 +590,15 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     if (method === 'GET' && path === `${P}/orders/historical/fills`) {
       // [ccxt-static] fetchMyTrades: newest first, each fill with its own `cursor`, a top-level `cursor`
       // (empty on the last page; the fills endpoint has no has_next). Page size: limit, default 100.
+      // A fill of a quote-sized order has size_in_quote: true and its `size` in quote currency, before
+      // the fee ([ccxt-src] fetchMyTrades sample, and parseTrade: amount = size / price).
       const start = q.get('start_sequence_timestamp') ? Date.parse(q.get('start_sequence_timestamp') as string) : -Infinity;
       const end = q.get('end_sequence_timestamp') ? Date.parse(q.get('end_sequence_timestamp') as string) : Infinity;
       const orderIds = q.getAll('order_id');
       const fills = state.fills.filter((f) => f.ts >= start && f.ts <= end && (orderIds.length === 0 || orderIds.includes(f.order_id))).reverse();
       const { items, next } = pageOf(fills, q, 100, 1000);
       return send(res, 200, {
-        fills: items.map(({ item: f, cursor }) => ({ entry_id: f.trade_id, trade_id: f.trade_id, order_id: f.order_id, trade_time: new Date(f.ts).toISOString(), trade_type: 'FILL', price: String(f.price), size: String(f.size), commission: String(f.commission), product_id: f.product_id, sequence_timestamp: new Date(f.ts).toISOString(), liquidity_indicator: f.liquidity, size_in_quote: f.size_in_quote, user_id: 'fake-user', side: f.side, cursor })),
+        fills: items.map(({ item: f, cursor }) => ({ entry_id: f.trade_id, trade_id: f.trade_id, order_id: f.order_id, trade_time: new Date(f.ts).toISOString(), trade_type: 'FILL', price: String(f.price), size: String(f.size_in_quote ? fine(f.size * f.price) : f.size), commission: String(f.commission), product_id: f.product_id, sequence_timestamp: new Date(f.ts).toISOString(), liquidity_indicator: f.liquidity, size_in_quote: f.size_in_quote, user_id: 'fake-user', side: f.side, cursor })),
         cursor: next,
       });
     }
