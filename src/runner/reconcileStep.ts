@@ -182,7 +182,8 @@ export class LiveSession {
         perSymbolCooldownMin: policy.risk.per_symbol_cooldown_minutes,
         afterLossCooldownMin: policy.risk.after_loss_cooldown_minutes,
       });
-      if (s.side === 'sell') this.sweepDust(s.symbol, s.clientOrderId, heldBefore - dq);
+      // Only once the sell is done: the rest of a partially filled exit may still fill and must find its position.
+      if (s.side === 'sell' && s.status !== 'open' && s.status !== 'partially_filled') this.sweepDust(s.symbol, s.clientOrderId, heldBefore - dq);
       return undefined;
     } catch (e) {
       this.o.log.error({ client_order_id: s.clientOrderId, err: (e as Error).message }, 'venue fill could not be booked');
