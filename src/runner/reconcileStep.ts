@@ -155,7 +155,12 @@ export class LiveSession {
     const prior = store.listFills(intent?.createdAt ?? 0).filter((f) => f.clientOrderId === s.clientOrderId || f.clientOrderId.startsWith(`${s.clientOrderId}#`));
     const qty = prior.reduce((a, f) => a + f.quantity, 0);
     const dq = s.filledQty - qty;
-    if (!(s.filledQty > 0) || dq <= 1e-12 * Math.max(1, s.filledQty)) return undefined;
+    const sellDone = s.side === 'sell' && s.status !== 'open' && s.status !== 'partially_filled';
+    if (!(s.filledQty > 0) || dq <= 1e-12 * Math.max(1, s.filledQty)) {
+      // A sell that ended without a new fill (cancelled, or reported again) may still leave dust behind.
+      if (sellDone) this.sweepDust(s.symbol, s.clientOrderId, 0);
+      return undefined;
+    }
     const value = s.filledQty * s.avgFillPrice - prior.reduce((a, f) => a + f.quantity * f.price, 0);
     const price = value > 0 ? value / dq : s.avgFillPrice;
     const fee = Math.max(0, s.feeUsd - prior.reduce((a, f) => a + f.feeUsd, 0));
@@ -183,7 +188,7 @@ export class LiveSession {
         afterLossCooldownMin: policy.risk.after_loss_cooldown_minutes,
       });
       // Only once the sell is done: the rest of a partially filled exit may still fill and must find its position.
-      if (s.side === 'sell' && s.status !== 'open' && s.status !== 'partially_filled') this.sweepDust(s.symbol, s.clientOrderId, heldBefore - dq);
+      if (sellDone) this.sweepDust(s.symbol, s.clientOrderId, heldBefore - dq);
       return undefined;
     } catch (e) {
       this.o.log.error({ client_order_id: s.clientOrderId, err: (e as Error).message }, 'venue fill could not be booked');

@@ -94,6 +94,11 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
   );
   const isCoinbase = COINBASE_IDS.has(id);
   const ex = buildCcxt(id, { apiKey, secret, timeoutMs, rateLimitMs: opts.rateLimitMs, urlOverride: opts.urlOverride, clock });
+  // Public data never depends on signing: with credentials, ccxt's loadMarkets also calls a private
+  // endpoint (Coinbase transaction_summary), so a key the venue refuses (or one that cannot sign) would
+  // stop products and candles too. Markets, tickers, books and candles come from an instance without
+  // credentials; the signed one gets its markets from it. (Coinbase limits public and private calls apart.)
+  const pub = apiKey === undefined && secret === undefined ? ex : buildCcxt(id, { apiKey: undefined, secret: undefined, timeoutMs, rateLimitMs: opts.rateLimitMs, urlOverride: opts.urlOverride, clock });
 
   /** Coinbase's raw REST methods (ccxt generates one per endpoint); the adapter pages them itself. */
   const raw = ex as unknown as Record<string, (params: Record<string, unknown>) => Promise<Record<string, unknown>>>;
@@ -135,10 +140,11 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
   }
 
   async function ensureMarkets(): Promise<void> {
-    if (ex.markets && clock.now() - marketsAt < marketsTtlMs) return;
+    if (pub.markets && clock.now() - marketsAt < marketsTtlMs) return;
     // ccxt keeps a failed loadMarkets promise and hands it back forever unless asked to reload.
-    marketsLoading ??= read('loadMarkets', () => ex.loadMarkets(true))
+    marketsLoading ??= read('loadMarkets', () => pub.loadMarkets(true))
       .then(() => {
+        if (pub !== ex) ex.setMarketsFromExchange(pub);
         marketsAt = clock.now();
       })
       .finally(() => {
@@ -148,20 +154,26 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
   }
 
   function usdMarkets(): CcxtMarketLike[] {
-    return Object.values(ex.markets ?? {}).filter((m): m is NonNullable<typeof m> => m != null).map((m) => m as unknown as CcxtMarketLike).filter(isUsdSpot);
+    return Object.values(pub.markets ?? {}).filter((m): m is NonNullable<typeof m> => m != null).map((m) => m as unknown as CcxtMarketLike).filter(isUsdSpot);
   }
 
   async function books(symbols: string[]): Promise<Record<string, { bid?: number; ask?: number }>> {
     const out: Record<string, { bid?: number; ask?: number }> = {};
     if (hasCredentials() && ex.has.fetchBidsAsks) {
-      // One call for every product (Coinbase best_bid_ask); asking for hundreds by id would overflow the URL.
-      const t = await read('fetchBidsAsks', () => ex.fetchBidsAsks());
-      for (const [s, v] of Object.entries(t)) out[s] = { ...(v.bid != null && { bid: v.bid }), ...(v.ask != null && { ask: v.ask }) };
-      return out;
+      // One call for every product (Coinbase best_bid_ask, private); asking for hundreds by id would overflow
+      // the URL. A refused key falls back to the public books below: public data never depends on signing.
+      try {
+        const t = await read('fetchBidsAsks', () => ex.fetchBidsAsks());
+        for (const [s, v] of Object.entries(t)) out[s] = { ...(v.bid != null && { bid: v.bid }), ...(v.ask != null && { ask: v.ask }) };
+        return out;
+      } catch (e) {
+        if (!(e instanceof ExchangeError) || e.kind !== 'auth') throw e;
+        log.warn({ op: 'fetchBidsAsks', err: e.message }, 'private best bid/ask refused; reading the public books');
+      }
     }
     const wanted = new Set((opts.bookSymbols ?? []).map(ccxtSymbol));
     for (const s of symbols.filter((x) => wanted.has(x))) {
-      const b = await read('fetchOrderBook', () => ex.fetchOrderBook(s, 1));
+      const b = await read('fetchOrderBook', () => pub.fetchOrderBook(s, 1));
       out[s] = { ...(b.bids[0]?.[0] != null && { bid: Number(b.bids[0][0]) }), ...(b.asks[0]?.[0] != null && { ask: Number(b.asks[0][0]) }) };
     }
     return out;
@@ -214,7 +226,7 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     async listProducts(): Promise<Product[]> {
       await ensureMarkets();
       const markets = usdMarkets();
-      const tickers = (await read('fetchTickers', () => ex.fetchTickers())) as unknown as Record<string, CcxtTickerLike>;
+      const tickers = (await read('fetchTickers', () => pub.fetchTickers())) as unknown as Record<string, CcxtTickerLike>;
       const book = await books(markets.map((m) => m.symbol));
       return markets
         .map((m) => toProduct(m, tickers[m.symbol], book[m.symbol]))
@@ -229,7 +241,7 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
       // Coinbase answers at most 300 bars per call; one of them may be the bar still forming.
       const want = Math.max(1, Math.min(limit, 299));
       const since = currentOpen - want * tf;
-      const rows = await read('fetchCandles', () => ex.fetchOHLCV(ccxtSymbol(symbol), timeframe, since, want + 1, { until: currentOpen + tf }));
+      const rows = await read('fetchCandles', () => pub.fetchOHLCV(ccxtSymbol(symbol), timeframe, since, want + 1, { until: currentOpen + tf }));
       const byTs = new Map<number, Candle>();
       for (const r of rows) {
         const [ts, open, high, low, close, volume] = r.map(Number) as [number, number, number, number, number, number];
@@ -359,6 +371,7 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
 
     async close(): Promise<void> {
       await ex.close();
+      if (pub !== ex) await pub.close();
     },
   };
   return venue;

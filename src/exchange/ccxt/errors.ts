@@ -32,6 +32,9 @@ export function makeScrubber(secrets: readonly (string | undefined)[]): Scrubber
   };
 }
 
+/** Messages of key-decoding failures while signing (elliptic/asn1 and Node's crypto). */
+const SIGNING_FAILURE = /padding: invalid|asn1|DECODER routines|unsupported key|invalid (?:private )?key|PEM/i;
+
 /** Kind of a ccxt (or other) error. Order matters: subclasses before their parents. */
 export function classify(e: unknown): ExchangeErrorKind {
   if (e instanceof ExchangeError) return e.kind;
@@ -45,6 +48,10 @@ export function classify(e: unknown): ExchangeErrorKind {
   if (e instanceof ccxt.InvalidOrder || e instanceof ccxt.BadRequest || e instanceof ccxt.ArgumentsRequired) return 'invalid_order';
   if (e instanceof ccxt.MarketClosed) return 'maintenance';
   if (e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError')) return 'timeout';
+  // ccxt signs before sending; a key it cannot read fails there with the crypto library's own error
+  // ("padding: invalid", an ASN.1/PEM decoder message). Nothing reached the venue: the credentials are
+  // unusable (auth), the venue is not unwell.
+  if (e instanceof Error && !(e instanceof ccxt.BaseError) && SIGNING_FAILURE.test(e.message)) return 'auth';
   return 'exchange';
 }
 
