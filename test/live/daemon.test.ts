@@ -119,5 +119,5 @@ describe('LIVE startup reconciliation through the daemon', () => {
     expect(auditRecords(d.logDir).filter((x) => x.event === 'reconcile').at(-1)).toMatchObject({ trigger: 'startup', outcome: 'ok', differences: [] });
     const all = everything(d, [refused.stdout, refused.stderr, accepted.stdout, accepted.stderr, again.stdout, again.stderr]);
     for (const s of SECRET_STRINGS) expect(all).not.toContain(s);
-  });
+  }, 180_000); // hang guard: three daemon runs, 10-20 s each on a loaded 2-core box
 });

@@ -28,7 +28,7 @@ async function setup(prefix: string) {
 /** Starts a LIVE daemon, waits until its order request reaches the venue, checks the intent is on disk, and SIGKILLs it. */
 async function killDuringSend(s: Awaited<ReturnType<typeof setup>>) {
   const first = startDaemon(args(s.d, s.configDir, '--live', '--loop', '--interval', '1'), s.env);
-  await until('the order request to reach the venue', () => s.fake.countRequests('POST', ORDERS) > 0);
+  await until('the order request to reach the venue', () => s.fake.countRequests('POST', ORDERS) > 0, 60_000);
   // The intent was written before the request left.
   const intent = auditRecords(s.d.logDir).find((x) => x.event === 'order_intent');
   expect(intent).toMatchObject({ symbol: 'BTC-USD', side: 'sell', quantity: 0.01 });
