@@ -6,7 +6,9 @@
  */
 import type { CycleRecord } from '../core/auditRecord.ts';
 import type { SkippedRows } from '../exchange/replay/index.ts';
+import type { FillModelParams } from '../execution/fillParams.ts';
 import type { FillRow, ReconcileReport } from '../state/types.ts';
+import { orderFigures, type OrderEvent } from './orders.ts';
 import { countBy, exposure, maxDrawdown, tradeStats, type EquityPoint } from './stats.ts';
 import { renderTable } from '../table.ts';
 
@@ -29,6 +31,8 @@ export interface BacktestReport {
   /** sha256 of each of the four config files, as in the startup record. */
   config_files: Record<string, string>;
   mode: 'BACKTEST';
+  /** How orders filled (policy.yaml, so in the config hash): src/backtest/README.md, "Fill model". */
+  fill_model: FillModelParams;
   data: DataInfo;
   period: { from: string; to: string; cycle_interval: string };
   cycles: { total: number; executed: number; no_trade: number; no_opportunities: number };
@@ -51,9 +55,17 @@ export interface BacktestReport {
     win_rate_pct: number | null;
     avg_win_usd: number | null;
     avg_loss_usd: number | null;
+    /** Orders refused: by the executor, by order sizing and by the pre-trade controls. */
     orders_rejected: number;
+    orders_rejected_by_code: Record<string, number>;
+    /** Orders cancelled unfilled (or partly filled) after order_ttl_seconds. */
+    orders_expired: number;
+    /** Exit fills by reason: stop_loss, take_profit, max_hold. */
+    exit_reasons: Record<string, number>;
     open_positions_at_end: number;
   };
+  /** Every fill, expiry and rejection, with the entry's or exit's reason. */
+  orders: OrderEvent[];
   exposure: { avg_pct: number; max_pct: number; time_in_market_pct: number };
   /** no_trade_reason → cycles, most frequent first. */
   no_trade_reasons: Record<string, number>;
@@ -65,6 +77,7 @@ export interface BacktestReport {
 export interface ReportInput {
   configHash: string;
   configFiles: Record<string, string>;
+  fillModel: FillModelParams;
   data: DataInfo;
   from: number;
   to: number;
@@ -93,6 +106,7 @@ export function buildReport(input: ReportInput): BacktestReport {
   const trades = tradeStats(input.fills);
   const dd = maxDrawdown(start, curve);
   const ex = exposure(curve);
+  const orders = orderFigures(records);
   const rec = input.reconcile;
   const symbols = new Set([...Object.keys(rec.positions), ...Object.keys(rec.positionsFromFills)]);
   const samePositions = [...symbols].every((s) => {
@@ -103,6 +117,7 @@ export function buildReport(input: ReportInput): BacktestReport {
     config_hash: input.configHash,
     config_files: input.configFiles,
     mode: 'BACKTEST',
+    fill_model: input.fillModel,
     data: input.data,
     period: { from: iso(input.from)!, to: iso(input.to)!, cycle_interval: input.cycleInterval },
     cycles: {
@@ -131,9 +146,13 @@ export function buildReport(input: ReportInput): BacktestReport {
       win_rate_pct: r2n(trades.winRatePct),
       avg_win_usd: r2n(trades.avgWinUsd),
       avg_loss_usd: r2n(trades.avgLossUsd),
-      orders_rejected: records.reduce((n, r) => n + r.orders.filter((o) => !o.success).length, 0),
+      orders_rejected: orders.orders_rejected,
+      orders_rejected_by_code: orders.orders_rejected_by_code,
+      orders_expired: orders.orders_expired,
+      exit_reasons: orders.exit_reasons,
       open_positions_at_end: last ? last.pnl.open_positions : 0,
     },
+    orders: orders.events,
     exposure: { avg_pct: r2(ex.avgPct), max_pct: r2(ex.maxPct), time_in_market_pct: r2(ex.timeInMarketPct) },
     no_trade_reasons: countBy(records.flatMap((r) => (r.no_trade_reason === null ? [] : [r.no_trade_reason]))),
     book_reconciles: Math.abs(rec.cash - rec.cashFromFills) <= 1e-6 && samePositions,
@@ -160,9 +179,18 @@ export const REPORT_ROWS: readonly { label: string; show: (r: BacktestReport) =>
   { label: 'exposure avg / max', show: (r) => `${pct(r.exposure.avg_pct)} / ${pct(r.exposure.max_pct)}` },
   { label: 'time in market', show: (r) => pct(r.exposure.time_in_market_pct) },
   { label: 'open positions at end', show: (r) => String(r.trades.open_positions_at_end) },
-  { label: 'orders rejected', show: (r) => String(r.trades.orders_rejected) },
+  { label: 'exits by reason', show: (r) => counts(r.trades.exit_reasons) },
+  { label: 'orders expired', show: (r) => String(r.trades.orders_expired) },
+  { label: 'orders rejected', show: (r) => `${r.trades.orders_rejected}${r.trades.orders_rejected ? ` (${counts(r.trades.orders_rejected_by_code)})` : ''}` },
+  { label: 'fill model', show: (r) => fillModelLine(r.fill_model) },
   { label: 'book reconciles', show: (r) => (r.book_reconciles ? 'yes' : 'NO') },
 ];
+
+const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, n]) => `${k} ${n}`).join(', ') || '-';
+
+/** The fill model's parameters on one line. */
+const fillModelLine = (f: FillModelParams): string =>
+  `next bar open; slippage ${f.slippage_bps} bps; taker ${f.taker_fee_bps} / maker ${f.maker_fee_bps} bps; ttl ${f.order_ttl_seconds} s; <= ${f.max_volume_share_pct}% of bar volume; intrabar stops, stop first`;
 
 /** One line about the data, shared by the table and the comparison. */
 export function dataLine(d: DataInfo): string {

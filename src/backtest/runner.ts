@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { VirtualClock } from '../runner/clock.ts';
 import { killSwitchPath, killSwitchPresent } from '../runner/killSwitch.ts';
 import { StateStore } from '../state/store.ts';
+import { fillModelParams } from '../execution/fillParams.ts';
 import { equityChartSvg } from './chart.ts';
 import { BacktestLoop } from './loop.ts';
 import { freshRunDir } from './outDir.ts';
@@ -25,6 +26,10 @@ import { buildReport, equityCurve, renderReport, type BacktestReport, type DataI
 import type { EquityPoint } from './stats.ts';
 
 const YIELD_EVERY = 64;
+
+/** What a backtest says when the live kill switch file exists: it replays history and does not honour it. */
+export const killSwitchWarning = (file: string): string =>
+  `Kill switch file ${file} is present: backtests ignore it (it halts the live daemon, not a replay of history); entries run as if it were absent`;
 
 /** The loop reads a week of 1h bars; by default cycles start once the data has that much history. */
 export const WARMUP_MS = 7 * 86_400_000;
@@ -139,7 +144,7 @@ async function replay(
   if (loop.configHash !== configHash) throw new Error(`config files in ${opts.configDir} changed while the backtest started (${configHash} → ${loop.configHash}); run it again`);
   const killFile = killSwitchPath(loop.config.policy.governance.kill_switch_file);
   if (killSwitchPresent(killFile)) {
-    logger.warn({ kill_switch_file: killFile }, `Kill switch file ${killFile} is present: the loop halts new entries in backtests too`);
+    logger.warn({ kill_switch_file: killFile }, killSwitchWarning(killFile));
   }
 
   const progress = opts.progress ?? noProgress;
@@ -181,6 +186,7 @@ async function replay(
   const report = buildReport({
     configHash,
     configFiles: { ...loop.config.fileHashes },
+    fillModel: fillModelParams(loop.config.policy),
     data: dataInfo(data, opts.dataPath, market.m15Source),
     from: period.from,
     to: period.from + (period.cycles - 1) * period.intervalMs,

@@ -27,6 +27,7 @@ interface BacktestFlags {
   json?: boolean;
   chart?: string;
   skipBadRows?: boolean;
+  products?: string;
   compare?: string[];
 }
 
@@ -64,6 +65,7 @@ export function registerBacktestCommand(program: Command): Command {
     .option('--json', 'print the report (or the comparison) as JSON')
     .option('--chart <file>', 'write an equity-curve chart: .svg, or .html for a page around it')
     .option('--skip-bad-rows', 'skip candle rows that fail the checks and count them (default: stop at the first, naming file and line)')
+    .option('--products <file>', 'trading rules (price tick, quantity step, minimums) per symbol, CSV; default: derived from the closes seen so far (src/exchange/replay/README.md)')
     .option('--compare <dirs...>', 'run each config directory on the same data and print the results side by side')
     .action(async (o: BacktestFlags, cmd: Command) => {
       // Not a requiredOption: commander would then demand it of `backtest sweep` too.
@@ -76,7 +78,7 @@ export function registerBacktestCommand(program: Command): Command {
       const dirs = o.compare ?? [o.configDir];
       uniqueHashes(dirs);
 
-      const data = loadReplayData(o.data, { skipBadRows: o.skipBadRows ?? false });
+      const data = loadReplayData(o.data, { skipBadRows: o.skipBadRows ?? false, ...(o.products !== undefined && { productsFile: o.products }) });
       warnSkipped(data);
       // Ctrl-C stops after the current cycle so the scratch directory is cleaned up.
       const controller = new AbortController();

@@ -1,6 +1,11 @@
 /**
  * Stage 1b, book check, run once the candles are in: a top of book is only a price when the
- * exchange lists the symbol once and the book agrees with the symbol's own recent candles.
+ * exchange lists the symbol once and the book agrees with the symbol's freshest closed bar (of the
+ * finest timeframe there is: the market's own bars, 15m, 1h; when two closed at the same moment,
+ * the finer). Each other series' last close must agree with the finer bar of the same moment: the
+ * close of a bar that closed then, or the open of the bar that opened then (the next price after
+ * it). So a 25 % fall inside one 5-minute bar is a price once the book and that bar agree, not bad
+ * data until the hour closes, while a spiked 1h close still disagrees with the 15m bar after it.
  * A book 100x away from the last close, or a last candle 100x away from the book, passes every
  * per-number check (finite, positive, bid < ask) and would size orders from nonsense; since the
  * two sources cannot say which of them is wrong, the symbol sits the cycle out.
@@ -35,18 +40,57 @@ function lastClose(bars: readonly Candle[] | undefined): number | undefined {
 const apartPct = (a: number, b: number): number => (a > 0 && b > 0 ? Math.abs(a / b - 1) * 100 : Number.NaN);
 const sameBook = (a: Product, b: Product): boolean => a.bid === b.bid && a.ask === b.ask && a.price === b.price;
 
+const M15_MS = 900_000;
+const H1_MS = 3_600_000;
+
+interface Series {
+  name: string; // last | 15m | 1h
+  bars: readonly Candle[];
+  intervalMs: number;
+  close: number;
+  closedAt: number;
+}
+
+/** A series whose last bar has a usable close; undefined otherwise. */
+function seriesOf(name: string, bars: readonly Candle[] | undefined, intervalMs: number): Series | undefined {
+  const close = lastClose(bars);
+  return close === undefined ? undefined : { name, bars: bars!, intervalMs, close, closedAt: bars![bars!.length - 1]!.ts + intervalMs };
+}
+
+/** The finer series' price at `at`: the close of its bar that closed then, else the open of its bar that opened then. */
+function priceAt(s: Series, at: number): { price: number; label: string } | undefined {
+  for (let i = s.bars.length - 1; i >= 0; i--) {
+    const b = s.bars[i]!;
+    if (b.ts + s.intervalMs === at) return { price: b.close, label: `close_${s.name}` };
+    if (b.ts === at) return { price: b.open, label: `open_${s.name}` };
+    if (b.ts + s.intervalMs < at) return undefined;
+  }
+  return undefined;
+}
+
 /** Why this listing's book cannot be trusted against its candles, or undefined (also when there is no usable close to compare). */
-function mismatch(p: Product, series: MarketSnapshot['candles'][string] | undefined, maxPct: number): string | undefined {
-  const m15 = lastClose(series?.m15);
-  if (m15 === undefined) return undefined;
+function mismatch(p: Product, candles: MarketSnapshot['candles'][string] | undefined, maxPct: number): string | undefined {
+  // Finest first, so that of bars closed at the same moment the finer is the reference.
+  const all = [
+    candles?.last && seriesOf('last', [candles.last], candles.last.intervalMs),
+    seriesOf('15m', candles?.m15, M15_MS),
+    seriesOf('1h', candles?.h1, H1_MS),
+  ].filter((s) => s !== undefined);
+  if (all.length === 0) return undefined;
+  const fresh = all.reduce((a, b) => (b.closedAt > a.closedAt ? b : a));
   const mid = (p.bid + p.ask) / 2;
-  const bookOff = apartPct(mid, m15);
+  const bookOff = apartPct(mid, fresh.close);
   // Written as !(x <= max) so a NaN (a bad close or book) fails too.
-  if (!(bookOff <= maxPct)) return `book_mid=${show(mid)}, close_15m=${show(m15)}, apart_pct=${show(bookOff)}, max_pct=${maxPct}`;
-  const h1 = lastClose(series?.h1);
-  if (h1 === undefined) return undefined;
-  const barsOff = apartPct(h1, m15);
-  if (!(barsOff <= maxPct)) return `close_1h=${show(h1)}, close_15m=${show(m15)}, apart_pct=${show(barsOff)}, max_pct=${maxPct}`;
+  if (!(bookOff <= maxPct)) return `book_mid=${show(mid)}, close_${fresh.name}=${show(fresh.close)}, apart_pct=${show(bookOff)}, max_pct=${maxPct}`;
+  for (let k = 1; k < all.length; k++) {
+    const s = all[k]!;
+    if (s === fresh) continue;
+    // The finest series before it that knows the price at the moment s closed.
+    const ref = all.slice(0, k).map((f) => priceAt(f, s.closedAt)).find((x) => x !== undefined);
+    if (!ref) continue;
+    const off = apartPct(s.close, ref.price);
+    if (!(off <= maxPct)) return `close_${s.name}=${show(s.close)}, ${ref.label}=${show(ref.price)}, apart_pct=${show(off)}, max_pct=${maxPct}`;
+  }
   return undefined;
 }
 

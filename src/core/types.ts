@@ -2,7 +2,7 @@
 // Must not: do I/O — no files, network, clock, randomness or logging; everything comes in as arguments.
 /** Plain data passed between the cycle's stages. Stages are pure functions over these. */
 import type { TierName } from '../config/schema/universe.ts';
-import type { Candle, Product, Side } from '../exchange/types.ts';
+import type { Bar, Candle, Product, Side } from '../exchange/types.ts';
 
 export type { TierName };
 
@@ -10,8 +10,11 @@ export type { TierName };
 export interface MarketSnapshot {
   now: number; // ms UTC
   products: readonly Product[];
-  /** Closed bars per symbol, oldest first (only for symbols the loop fetched). */
-  candles: Readonly<Record<string, { m15: readonly Candle[]; h1: readonly Candle[] }>>;
+  /**
+   * Closed bars per symbol, oldest first (only for symbols the loop fetched); `last`: the latest
+   * closed bar of the market's own finer timeframe (a replay of 1m/5m data), the freshest bar there is.
+   */
+  candles: Readonly<Record<string, { m15: readonly Candle[]; h1: readonly Candle[]; last?: Bar }>>;
 }
 
 // ---- universe ----------------------------------------------------------------
@@ -84,6 +87,8 @@ export interface PortfolioView {
   marksUsd: Record<string, number>;
   equityUsd: number; // cash + marked positions
   highWaterMarkUsd: number;
+  /** The peak MAX_DRAWDOWN measures from (risk.max_drawdown_window_days); absent: the high-water mark. */
+  drawdownPeakUsd?: number;
   dailyPnlUsd: number; // realized + unrealized change since 00:00 UTC
   weeklyPnlUsd: number; // since Monday 00:00 UTC
   consecutiveLosses: number;
@@ -159,6 +164,7 @@ export interface OrderOutcome {
   symbol: string;
   side: Side;
   intent: 'entry' | 'exit';
+  /** Base units: ordered, or (fills, expiries) filled/unfilled in this cycle. */
   quantity: number;
   price: number | null;
   size_usd: number;
@@ -167,4 +173,6 @@ export interface OrderOutcome {
   success: boolean;
   fee_usd: number;
   error: string | null;
+  /** Why the order was made: the entry's triggers, or the exit's reason (stop_loss, take_profit, max_hold). */
+  reason?: string;
 }

@@ -70,6 +70,18 @@ export interface MarketData {
   listProducts(): Promise<Product[]>;
   /** The most recent `limit` closed bars, oldest first. */
   fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
+  /**
+   * Optional (replay): the market's own finest bars that opened at or after `from` and closed by
+   * `to`, oldest first, with the spread a bar's row gives (NaN when none). PAPER and backtests fill
+   * against these; a market without them fills against its book at each poll.
+   */
+  fetchBarsBetween?(symbol: string, from: number, to: number): Promise<Bar[]>;
+}
+
+/** A data bar as the fill model reads it: a candle, its length and the spread its row gives (NaN: none). */
+export interface Bar extends Candle {
+  intervalMs: number;
+  spreadBps: number;
 }
 
 /** The write side: only the LIVE executor and reconciliation hold one. */

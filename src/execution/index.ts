@@ -2,6 +2,7 @@
 // Must not: let DRY_RUN reach anything that can send an order, or send an order without its record first.
 /** Picks the executor for a mode. DRY_RUN gets one built with nothing that could send an order. */
 import type { Policy } from '../config/schema/policy.ts';
+import type { MarketData } from '../exchange/types.ts';
 import type { StateStore } from '../state/store.ts';
 import type { StoreMode } from '../state/types.ts';
 import { createDryRunExecutor } from './dryRun.ts';
@@ -13,7 +14,9 @@ import type { Executor } from './types.ts';
 export interface CreateExecutorOptions {
   mode: StoreMode;
   store: StateStore;
-  policy: Pick<Policy, 'execution' | 'exits' | 'risk'>;
+  policy: Pick<Policy, 'execution' | 'exits' | 'risk' | 'fills'>;
+  /** PAPER and BACKTEST: the market whose later prices fill their orders. */
+  market?: MarketData;
   /** LIVE only: the venue, the strict audit sink, the config hash, the cycle and the fill booking. The store is the journal. */
   live?: Omit<LiveExecutorOptions, 'journal'>;
 }
@@ -25,7 +28,8 @@ export function createExecutor(opts: CreateExecutorOptions): Executor {
       return createDryRunExecutor(); // deliberately not given the store, the policy or any venue
     case 'PAPER':
     case 'BACKTEST':
-      return createPaperExecutor({ store: opts.store, policy: opts.policy, mode: opts.mode });
+      if (!opts.market) throw new Error(`${opts.mode} execution needs the market its orders fill against`);
+      return createPaperExecutor({ store: opts.store, policy: opts.policy, market: opts.market, mode: opts.mode });
     case 'LIVE':
       if (!opts.live) throw new Error('LIVE execution needs an order venue, an audit sink and the config hash');
       return createLiveExecutor({ ...opts.live, journal: opts.store });

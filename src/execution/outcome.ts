@@ -1,7 +1,7 @@
 import type { OrderOutcome, PlannedOrder } from '../core/types.ts';
 
 /** What only the executor knows about an order's fate; the rest of OrderOutcome comes from the plan. */
-export type OutcomeFields = Pick<OrderOutcome, 'status' | 'price' | 'order_id' | 'success' | 'fee_usd' | 'error'> & Partial<Pick<OrderOutcome, 'size_usd'>>;
+export type OutcomeFields = Pick<OrderOutcome, 'status' | 'price' | 'order_id' | 'success' | 'fee_usd' | 'error'> & Partial<Pick<OrderOutcome, 'size_usd' | 'quantity'>>;
 
 /** The audit record's view of one order: the planned order plus what became of it. */
 export function outcomeOf(o: PlannedOrder, f: OutcomeFields): OrderOutcome {
@@ -10,7 +10,7 @@ export function outcomeOf(o: PlannedOrder, f: OutcomeFields): OrderOutcome {
     symbol: o.symbol,
     side: o.side,
     intent: o.intent,
-    quantity: o.quantity,
+    quantity: f.quantity ?? o.quantity,
     price: f.price,
     size_usd: f.size_usd ?? o.notionalUsd,
     status: f.status,
@@ -18,5 +18,6 @@ export function outcomeOf(o: PlannedOrder, f: OutcomeFields): OrderOutcome {
     success: f.success,
     fee_usd: f.fee_usd,
     error: f.error,
+    reason: o.reason,
   };
 }

@@ -28,7 +28,7 @@ export const NO_TRADE_REASONS = [
 ] as const;
 
 /** Stage names the TradingLoop times (StageTimer keys in src/runner/mainLoop.ts). */
-export const STAGES = ['reconcile', 'market_data', 'universe', 'candles', 'book_check', 'triggers', 'proposals', 'risk', 'orders', 'execution', 'other'] as const;
+export const STAGES = ['reconcile', 'market_data', 'fills', 'universe', 'candles', 'book_check', 'triggers', 'proposals', 'risk', 'orders', 'execution', 'other'] as const;
 
 /** Cycle statuses of the audit record. */
 export const CYCLE_STATUSES = ['EXECUTED', 'NO_TRADE', 'NO_OPPORTUNITIES', 'other'] as const;

@@ -64,15 +64,18 @@ export interface HeldOrder {
   reason: string;
 }
 
+/** What the gate needs of an open order (a LIVE intent, or a PAPER order resting in its book). */
+export type OpenOrder = Pick<IntentRow, 'symbol' | 'side' | 'clientOrderId' | 'status'>;
+
 /**
- * The per-cycle LIVE order gate. Entries wait while any intent is unresolved (exits still go: they
+ * The per-cycle LIVE order gate (PAPER and BACKTEST use its second rule with their resting orders). Entries wait while any intent is unresolved (exits still go: they
  * only reduce exposure). Any order waits while the same symbol and side has an open or unresolved
  * order, so a resting exit is not followed by a second exit for the same position every cycle.
  */
-export function gateLiveOrders(orders: readonly PlannedOrder[], intents: { open: readonly IntentRow[]; unresolved: readonly IntentRow[] }): { send: PlannedOrder[]; held: HeldOrder[] } {
+export function gateLiveOrders(orders: readonly PlannedOrder[], intents: { open: readonly OpenOrder[]; unresolved: readonly OpenOrder[] }): { send: PlannedOrder[]; held: HeldOrder[] } {
   const send: PlannedOrder[] = [];
   const held: HeldOrder[] = [];
-  const busy = new Map<string, IntentRow>();
+  const busy = new Map<string, OpenOrder>();
   for (const i of [...intents.unresolved, ...intents.open]) busy.set(`${i.symbol}|${i.side}`, i);
   for (const o of orders) {
     if (o.intent === 'entry' && intents.unresolved.length > 0) {

@@ -22,7 +22,7 @@ import { checkBooks, withoutRejected } from '../core/bookCheck.ts';
 import { scanTriggers } from '../core/triggers.ts';
 import { makeProposals } from '../core/proposals.ts';
 import { assessRisk } from '../core/risk.ts';
-import type { MarketSnapshot, PortfolioView, TradingState } from '../core/types.ts';
+import type { MarketSnapshot, PlannedOrder, PortfolioView, TradingState } from '../core/types.ts';
 import { ControlDesk, ControlRefused, type ControlResult } from '../control/desk.ts';
 import type { ControlRequest } from '../control/body.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
@@ -30,6 +30,7 @@ import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../
 import { newIdNonce } from '../execution/idNonce.ts';
 import type { Executor } from '../execution/types.ts';
 import { createExecutor } from '../execution/index.ts';
+import { fillModelParams } from '../execution/fillParams.ts';
 import { StateStore } from '../state/store.ts';
 import type { FillRow } from '../state/types.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -50,6 +51,7 @@ import { loopNotices, type LoopNotices } from './loopNotices.ts';
 import { fetchCandles, fetchProducts, marks, stopReason } from './marketReads.ts';
 import { orderStage } from './orderStage.ts';
 import { writeAheadPaper } from './paperWriteAhead.ts';
+import { gateResting, withOpenOrders } from './paperBook.ts';
 import { nextSlot, seededRandom } from './schedule.ts';
 import { StageTimer } from './stageTimer.ts';
 import { previousRun } from './previousRun.ts';
@@ -119,6 +121,8 @@ export class TradingLoop {
   private started = false;
   private lastTrading: TradingState = 'ACTIVE';
   private lastMarks: Record<string, number> = {};
+  /** How the portfolio view measures drawdown (policy.risk.max_drawdown_window_days). */
+  private readonly viewOpts: { drawdownWindowDays: number };
 
   constructor(opts: TradingLoopOptions) {
     this.config = loadConfig(opts.configDir, opts.env);
@@ -156,6 +160,7 @@ export class TradingLoop {
     this.drift = new DriftReport({ watcher: new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash), configHash: this.configHash, metrics: this.metrics, log: this.log, write });
     this.records = new AuditChannel({ instanceId: app.instance_id, mode: this.mode, configHash: this.configHash, codeVersion: this.version.label, clock: this.clock, metrics: this.metrics, log: this.log, onDiskHash: this.drift.onDiskHash, onWritten: (r) => notices?.written(r), onDown: (d, file) => notices?.auditDown(d, file) });
     this.killSwitch = { mode: this.mode, file: killSwitchPath(this.config.policy.governance.kill_switch_file), log: this.log, write };
+    this.viewOpts = { drawdownWindowDays: this.config.policy.risk.max_drawdown_window_days };
   }
 
   /** Takes the instance lock, opens state and the audit log, snapshots the config, writes `startup`. */
@@ -185,7 +190,7 @@ export class TradingLoop {
         this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), rules: (sym) => this.lastProducts.get(sym), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
       }
       const live = this.live;
-      this.executor = createExecutor({ mode: this.mode, store, policy: this.config.policy, ...(live && { live: live.executorOptions() }) });
+      this.executor = createExecutor({ mode: this.mode, store, policy: this.config.policy, market: this.market, ...(live && { live: live.executorOptions() }) });
       if (this.urlOverride) this.log.warn({ exchange_url_override: this.urlOverride }, 'exchange pointed at a local test venue (TRADER_CCXT_URL_OVERRIDE): not the real exchange');
       const changed = before && before.configHash !== this.configHash;
       this.write('startup', {
@@ -208,6 +213,7 @@ export class TradingLoop {
         // stamped above and on every record): the sim market's seed, and the schedule's jitter.
         ...(app.exchange.name === 'sim' && { sim_seed: app.exchange.sim.seed }),
         jitter_seconds: app.loop.jitter_seconds, // applied on the wall clock only (clock: virtual runs back to back)
+        ...((this.mode === 'PAPER' || this.mode === 'BACKTEST') && { fill_model: fillModelParams(this.config.policy) }),
       });
       if (live) await live.start();
       this.started = true;
@@ -240,13 +246,24 @@ export class TradingLoop {
       const products = await timer.async('market_data', () => fetchProducts(this.market));
       this.lastProducts = new Map(products.map((p) => [p.symbol, p]));
       const universe = (s.universe = timer.sync('universe', () => selectUniverse({ universe: this.config.universe, policy, products, previouslyEligible: this.previouslyEligible, bans: store.bans(now), now })));
-      const candles = await timer.async('candles', () => fetchCandles(this.market, [...universe.assets.map((a) => a.symbol), ...store.positions().map((p) => p.symbol)]));
+      const executor = this.executor!;
+      const resting = executor.openOrders?.() ?? [];
+      // Held symbols and those with resting orders get candles too, so the book check covers every book a fill may use.
+      const held = [...store.positions().map((p) => p.symbol), ...resting.map((o) => o.symbol)];
+      const candles = await timer.async('candles', () => fetchCandles(this.market, [...universe.assets.map((a) => a.symbol), ...held], now));
       // Only books that agree with their own candles (and are listed once) price anything from here on.
       const books = timer.sync('book_check', () => checkBooks({ products, candles, maxDisagreementPct: policy.market_data.max_price_disagreement_pct }));
+      // PAPER/BACKTEST: what the market since the last cycle did to resting orders and held positions'
+      // stops and targets, on books that passed the check (a spoilt listing fills nothing).
+      if (executor.settle) {
+        const writeAhead = (o: PlannedOrder) => writeAheadPaper(this.mode, this.records.strictSink, [o], cycle);
+        const settled = await timer.async('fills', () => executor.settle!({ now, products: books.products, candles, writeAhead }));
+        if (settled.length > 0) s.outcomes = settled;
+      }
       const eligible = (s.universe = withoutRejected(universe, books.rejected));
       this.previouslyEligible = new Set(eligible.assets.map((a) => a.symbol));
       const snapshot: MarketSnapshot = { now, products: books.products, candles };
-      const pf = (portfolio = store.view(now, (this.lastMarks = marks(snapshot.products))));
+      const pf = (portfolio = withOpenOrders(store.view(now, (this.lastMarks = marks(snapshot.products)), this.viewOpts), executor.openOrders?.() ?? []));
       const triggers = (s.triggers = timer.sync('triggers', () => scanTriggers({ signals, assets: eligible.assets, snapshot })));
       const proposals = (s.proposals = timer.sync('proposals', () => makeProposals({ strategies, policy, triggers: triggers.triggers, assets: eligible.assets, portfolio: pf, snapshot, operatorExits: this.desk!.pendingExits() })));
       const risk = (s.risk = timer.sync('risk', () => assessRisk({ policy, strategies, proposals: proposals.proposals, portfolio: pf, snapshot, killSwitch: trading === 'HALTED', tradingState: trading, reconcileHold: this.live?.hold() })));
@@ -254,21 +271,21 @@ export class TradingLoop {
       const orders = timer.sync('orders', () => orderStage({ policy, approved: risk.approved, snapshot, instanceId: app.instance_id, cycle, ...(this.live && { idNonce: newIdNonce() }), recentOrders: pf.recentTrades, now, rejections: risk.rejections }));
       s.plannedCount = orders.plannedCount;
       s.acceptedCount = orders.accepted.length;
-      const gated = this.live ? this.live.gate(orders.accepted, risk.rejections) : { send: orders.accepted };
+      const gated = this.live ? this.live.gate(orders.accepted, risk.rejections) : gateResting(orders.accepted, executor.openOrders?.() ?? [], risk.rejections);
       stopped ??= gated.stopped;
       if (gated.send.length > 0) {
         if (this.records.down || !writeAheadPaper(this.mode, this.records.strictSink, gated.send, cycle)) stopped = 'audit_unavailable';
-        else s.outcomes = await timer.async('execution', () => this.executor!.execute(gated.send, { snapshot, now, cycle }));
+        else s.outcomes = [...(s.outcomes ?? []), ...(await timer.async('execution', () => executor.execute(gated.send, { snapshot, now, cycle })))];
       }
       // Fills changed the book: the record shows it after them (most cycles fill nothing).
-      if (s.outcomes?.some((o) => o.success)) portfolio = store.view(now, this.lastMarks);
+      if (s.outcomes?.some((o) => o.success)) portfolio = store.view(now, this.lastMarks, this.viewOpts);
     } catch (e) {
       stopped = stopReason(e);
       this.log.error({ err: e, cycle }, 'cycle failed');
     }
     this.desk!.prune();
     const reason = noTradeReason(s, stopped);
-    portfolio ??= store.view(now, {}); // the cycle stopped before it had market prices
+    portfolio ??= store.view(now, {}, this.viewOpts); // the cycle stopped before it had market prices
     const record = buildCycleRecord({ base: this.records.base('cycle', now), cycle, stages: s, reason, trading, portfolio, latencies: timer.latencies });
     this.auditCycle(record);
     this.notices?.dailySummary(now, portfolio);

@@ -24,13 +24,21 @@ class DataUnavailable extends Error {
 /** The market's products; a failure is DataUnavailable('products'). */
 export const fetchProducts = (market: MarketData): Promise<Product[]> => market.listProducts().catch((e: unknown) => Promise.reject(new DataUnavailable('products', e)));
 
-/** A day of 15m and a week of 1h bars for each symbol (eligible and held), one symbol at a time. */
-export async function fetchCandles(market: MarketData, symbols: string[]): Promise<MarketSnapshot['candles']> {
+/**
+ * A day of 15m and a week of 1h bars for each symbol (eligible and held), one symbol at a time, and
+ * the market's own latest finer bar closed by `now` when it has finer bars (a replay of 1m/5m data).
+ */
+export async function fetchCandles(market: MarketData, symbols: string[], now: number): Promise<MarketSnapshot['candles']> {
   const candles: Record<string, MarketSnapshot['candles'][string]> = {};
   for (const symbol of new Set(symbols)) {
     try {
-      const [m15, h1] = await Promise.all([market.fetchCandles(symbol, '15m', M15_BARS), market.fetchCandles(symbol, '1h', H1_BARS)]);
-      candles[symbol] = { m15, h1 };
+      const [m15, h1, finer] = await Promise.all([
+        market.fetchCandles(symbol, '15m', M15_BARS),
+        market.fetchCandles(symbol, '1h', H1_BARS),
+        market.fetchBarsBetween ? market.fetchBarsBetween(symbol, now - 15 * 60_000, now) : [],
+      ]);
+      const last = finer.at(-1);
+      candles[symbol] = last ? { m15, h1, last } : { m15, h1 };
     } catch (e) {
       throw new DataUnavailable(`candles:${symbol}`, e);
     }

@@ -55,7 +55,7 @@ export const stateFile = (dir: string, mode: StoreMode): string => join(dir, `st
 export class StateStore {
   /** Where the marks of positions missing from this view's marks come from: the last good mark seen (memory only). */
   private readonly lastMarks = new Map<string, number>();
-  private readonly viewTx: (now: number, marks: Readonly<Record<string, number>>) => PortfolioView;
+  private readonly viewTx: (now: number, marks: Readonly<Record<string, number>>, drawdownWindowDays: number) => PortfolioView;
   private readonly fillTx: (fill: FillInput) => boolean;
 
   private constructor(
@@ -65,7 +65,7 @@ export class StateStore {
     readonly file: string,
   ) {
     // Built once: one BEGIN/COMMIT around each view's and each fill's writes (one fsync, not one per statement).
-    this.viewTx = db.transaction((now, marks) => this.buildView(now, marks));
+    this.viewTx = db.transaction((now, marks, days) => this.buildView(now, marks, days));
     this.fillTx = db.transaction((fill) => this.bookFill(fill));
   }
 
@@ -151,12 +151,12 @@ export class StateStore {
    * usable mark here is valued at the last mark this process saw, else at its average entry; while
    * any position is valued at entry, no baseline or high-water mark is recorded.
    */
-  view(now: number, marks: Readonly<Record<string, number>>): PortfolioView {
+  view(now: number, marks: Readonly<Record<string, number>>, opts: { drawdownWindowDays?: number } = {}): PortfolioView {
     if (!Number.isFinite(now)) throw new StateError(`view: now must be a number of ms, got ${now}`);
-    return this.viewTx(now, marks);
+    return this.viewTx(now, marks, opts.drawdownWindowDays ?? 0);
   }
 
-  private buildView(now: number, marks: Readonly<Record<string, number>>): PortfolioView {
+  private buildView(now: number, marks: Readonly<Record<string, number>>, drawdownWindowDays: number): PortfolioView {
     const acct = this.account();
     const positions = (this.st.positions.all() as PositionRow[]).map(toPosition);
     const marksUsd: Record<string, number> = {};
@@ -188,6 +188,7 @@ export class StateStore {
       if (!seen || c.until > seen.until) cooldowns[c.symbol] = { until: c.until, reason: c.reason };
     }
 
+    const dailyBase = this.baseline('day', utcDayStart(now), equity, now, allMarked);
     return {
       now,
       cashUsd: acct.cash_usd,
@@ -195,7 +196,8 @@ export class StateStore {
       marksUsd,
       equityUsd: equity,
       highWaterMarkUsd: hwm,
-      dailyPnlUsd: equity - this.baseline('day', utcDayStart(now), equity, now, allMarked),
+      ...(drawdownWindowDays > 0 && { drawdownPeakUsd: Math.max(equity, (this.st.peakDayBaseline.get(now - drawdownWindowDays * DAY_MS) as number | null) ?? equity) }),
+      dailyPnlUsd: equity - dailyBase,
       weeklyPnlUsd: equity - this.baseline('week', utcWeekStart(now), equity, now, allMarked),
       consecutiveLosses: acct.consecutive_losses,
       recentTrades,
@@ -295,6 +297,11 @@ export class StateStore {
       intent: f.intent,
     });
     return true;
+  }
+
+  /** Whether a fill with this client order id is booked. */
+  hasFill(clientOrderId: string): boolean {
+    return this.st.fillExists.get(clientOrderId) !== undefined;
   }
 
   /** Booked fills with ts >= `sinceTs`, oldest first. */

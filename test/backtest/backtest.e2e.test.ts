@@ -6,7 +6,8 @@ import { resolveInputs } from '../../src/audit/read.ts';
 import { summarize } from '../../src/audit/summary.ts';
 import { verifyLog } from '../../src/audit/verify.ts';
 import type { BacktestReport } from '../../src/backtest/report.ts';
-import { runBacktest } from '../../src/backtest/runner.ts';
+import { killSwitchWarning, runBacktest } from '../../src/backtest/runner.ts';
+import pino from 'pino';
 import { registerBacktestCommand } from '../../src/commands/backtest.ts';
 import { registerSimCommands } from '../../src/commands/sim.ts';
 import { describeFailure } from '../../src/errors.ts';
@@ -61,11 +62,33 @@ describe('backtest over replayed candles', () => {
     expect(one.report.cycles.total).toBe(6 * 24 + 1); // hourly from 03-03T00:00 to 03-09T00:00, the last bar's close
   });
 
+  it('kill switch file present then the warning says backtests ignore it, and the run is the same as without it', async () => {
+    const configK = copyConfig(join(root, 'k'));
+    const kill = join(root, 'KILL_SWITCH');
+    writeFileSync(kill, 'incident\n');
+    const policy = join(configK, 'policy.yaml');
+    writeFileSync(policy, readFileSync(policy, 'utf8').replace('kill_switch_file: data/KILL_SWITCH', `kill_switch_file: ${kill}`));
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push((JSON.parse(line) as { msg: string }).msg) });
+    const r = await runBacktest({ configDir: configK, data, dataPath: dataDir, outDir: join(root, 'outK'), from: FROM + 2 * DAY, logger });
+    expect(warnings).toEqual([killSwitchWarning(kill)]);
+    expect(warnings[0]).toContain('backtests ignore it');
+    const records = lines(r.auditFile).filter((x) => x.event === 'cycle');
+    expect(new Set(records.map((x) => x.trading_state))).not.toContain('HALTED');
+    const plain = await run(configA, join(root, 'outK0'));
+    expect(r.report.trades).toEqual(plain.report.trades);
+  });
+
   it('a run then every record is BACKTEST, stamped with the hash, and the log verifies', async () => {
     const r = await run(configA, join(root, 'out3'));
     const records = lines(r.auditFile);
     expect(records[0]).toMatchObject({ event: 'startup', mode: 'BACKTEST', clock: 'virtual' });
     expect(records[0]).not.toHaveProperty('pid');
+    // The fill model's parameters (policy.yaml, so in the hash) on the startup record and in the report.
+    const fillModel = { latency: 'next_bar_open_or_next_poll', stops: 'intrabar_stop_first', slippage_bps: 5, taker_fee_bps: 60, maker_fee_bps: 40, order_ttl_seconds: 300, max_volume_share_pct: 10 };
+    expect(records[0]!.fill_model).toEqual(fillModel);
+    expect(r.report.fill_model).toEqual(fillModel);
+    expect(readFileSync(join(r.dir, 'report.txt'), 'utf8')).toContain('fill model');
     expect(records.at(-1)).toMatchObject({ event: 'shutdown', reason: 'backtest_complete' });
     expect(new Set(records.map((x) => x.mode))).toEqual(new Set(['BACKTEST']));
     expect(new Set(records.map((x) => x.config_hash))).toEqual(new Set([r.configHash]));

@@ -93,6 +93,38 @@ describe('the replay market at the clock time', () => {
     expect(spreadFromVolume(1e13)).toBe(3);
   });
 
+  it('a file whose later rows would change tick and step then products before them are the same with or without those rows', async () => {
+    const early = ['timestamp,open,high,low,close,volume', `${T0},150,150,150,150,10`, `${T0 + H},120,120,120,120,10`];
+    // Later rows: a close of 9 (tick 10^(0 − 4) = 0.0001 over the whole file) and 2,000 (step 10^floor(log10(0.001 / 2000)) = 1e-7).
+    const later = [`${T0 + 2 * H},9,9,9,9,10`, `${T0 + 3 * H},2000,2000,2000,2000,10`];
+    const at2h = async (rows: string[]) => (await createReplayExchange({ data: load('CCC-USD.csv', rows), clock: new VirtualClock(T0 + 2 * H) }).listProducts())[0]!;
+    const without = await at2h(early);
+    const withLater = await at2h([...early, ...later]);
+    expect(withLater).toEqual(without);
+    // Seen so far: lowest close 120 → tick 10^(2 − 4) = 0.01; highest 150 → step 10^floor(log10(0.001 / 150)) = 10^floor(−5.18) = 1e-6.
+    expect([withLater.priceIncrement, withLater.baseIncrement, withLater.minBaseQty]).toEqual([0.01, 1e-6, 1e-6]);
+    // Once those bars have closed, the rules get finer (never coarser).
+    const all = createReplayExchange({ data: load('CCC-USD.csv', [...early, ...later]), clock: new VirtualClock(T0 + 4 * H) });
+    const p = (await all.listProducts())[0]!;
+    expect([p.priceIncrement, p.baseIncrement]).toEqual([0.0001, 1e-7]);
+  });
+
+  it('a products file then its tick, step and minimums, whatever the prices; its bytes count in the data hash', async () => {
+    const dir = join(tempDir('247t-replay-'), 'data');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'BBB-USD.csv'), `timestamp,open,high,low,close,volume\n${T0},100,100,100,100,10\n${T0 + H},100,100,100,100,10\n`);
+    const products = join(dir, '..', 'products.csv');
+    writeFileSync(products, '# venue rules\nsymbol,price_increment,base_increment,min_notional_usd\nBBB-USD,0.5,0.01,5\n');
+    const data = loadReplayData(dir, { productsFile: products });
+    expect(data.dataHash).not.toBe(loadReplayData(dir).dataHash);
+    const p = (await createReplayExchange({ data, clock: new VirtualClock(T0 + 2 * H) }).listProducts())[0]!;
+    expect([p.priceIncrement, p.baseIncrement, p.minBaseQty, p.minNotionalUsd]).toEqual([0.5, 0.01, 0.01, 5]);
+    // 10 kUSD a day is 60 bps: ±0.3 around 100, outward to the 0.5 tick.
+    expect([p.bid, p.ask]).toEqual([99.5, 100.5]);
+    writeFileSync(products, 'symbol,price_increment\nBBB-USD,0.5\n');
+    expect(() => loadReplayData(dir, { productsFile: products })).toThrow(`${products}:1: products file header lacks "base_increment"`);
+  });
+
   it('unknown symbol then a clear error', async () => {
     const m = createReplayExchange({ data: flatHours(), clock: new VirtualClock(T0 + 30 * H) });
     await expect(m.fetchCandles('ZZZ-USD', '1h', 5)).rejects.toThrow('replay: no candles for "ZZZ-USD" in the data');

@@ -7,8 +7,8 @@ import { testProduct } from '../helpers/product.ts';
 /** A product with a 1000 mid (999.9 / 1000.1). */
 const product = (symbol: string, o: Partial<Product> = {}): Product => testProduct(symbol, { price: 1000, bid: 999.9, ask: 1000.1, ...o });
 const bar = (ts: number, close: number): Candle => ({ ts, open: close, high: close, low: close, close, volume: 1 });
-/** Two 15m bars and two 1h bars ending at the given closes. */
-const series = (m15Close: number, h1Close = m15Close) => ({ m15: [bar(0, 1000), bar(900_000, m15Close)], h1: [bar(0, 1000), bar(3_600_000, h1Close)] });
+/** Two 15m bars and two 1h bars ending at the given closes, the last of each closing at 01:00. */
+const series = (m15Close: number, h1Close = m15Close) => ({ m15: [bar(1_800_000, 1000), bar(2_700_000, m15Close)], h1: [bar(-3_600_000, 1000), bar(0, h1Close)] });
 const check = (products: Product[], candles: MarketSnapshot['candles'], maxDisagreementPct = 20) => checkBooks({ products, candles, maxDisagreementPct });
 
 describe('checkBooks', () => {
@@ -32,6 +32,26 @@ describe('checkBooks', () => {
   it('last 1h close 100x the last 15m close then price_mismatch naming the 1h close', () => {
     const r = check([product('BTC-USD')], { 'BTC-USD': series(1000, 100_000) });
     expect(r.rejected).toEqual([{ symbol: 'BTC-USD', reason: 'price_mismatch', detail: 'close_1h=100000, close_15m=1000, apart_pct=9900, max_pct=20' }]);
+  });
+
+  it('25 % fall inside the last 5-minute bar then a price: the book agrees with that bar, the older 15m and 1h closes with its open', () => {
+    // At 01:05: 5m bar 01:00–01:05 opened at 1000 and closed at 750; the last 15m and 1h bars closed at 01:00 at 1000.
+    const fresh = { ...series(1000), last: { ts: 3_600_000, open: 1000, high: 1000, low: 740, close: 750, volume: 1, intervalMs: 300_000, spreadBps: Number.NaN } };
+    const r = check([product('BTC-USD', { price: 750, bid: 749.9, ask: 750.1 })], { 'BTC-USD': fresh });
+    expect(r.rejected).toEqual([]);
+    // Without the 5-minute bar, the 15m close is the freshest: 25 % apart, mismatch (it waits for the 15m bar to close).
+    expect(check([product('BTC-USD', { price: 750, bid: 749.9, ask: 750.1 })], { 'BTC-USD': series(1000) }).rejected[0]!.detail).toBe('book_mid=750, close_15m=1000, apart_pct=25, max_pct=20');
+  });
+
+  it('a fall in the 15m bar after the last 1h close then a price: the 1h close 1000 agrees with the open of the bar after it', () => {
+    // At 01:15: the 1h bar closed at 01:00 at 1000; the 15m bar 01:00–01:15 opened at 1000 and closed at 750.
+    const s = { m15: [bar(2_700_000, 1000), { ts: 3_600_000, open: 1000, high: 1000, low: 740, close: 750, volume: 1 }], h1: [bar(0, 1000)] };
+    expect(check([product('BTC-USD', { price: 750, bid: 749.9, ask: 750.1 })], { 'BTC-USD': s }).rejected).toEqual([]);
+  });
+
+  it('a spiked 1h close 100x the open of the 15m bar after it then price_mismatch naming both', () => {
+    const s = { m15: [bar(2_700_000, 1000), { ts: 3_600_000, open: 1000, high: 1000, low: 990, close: 995, volume: 1 }], h1: [bar(0, 100_000)] };
+    expect(check([product('BTC-USD')], { 'BTC-USD': s }).rejected[0]!.detail).toBe('close_1h=100000, open_15m=1000, apart_pct=9900, max_pct=20');
   });
 
   it('last close NaN or zero then no comparison: the trigger stage reports the broken bar', () => {

@@ -541,6 +541,17 @@ describe('checkOrders', () => {
     expect(r.rejected.map((x) => x.denial)).toEqual(['ORDERS_PER_MINUTE: orders_last_minute=6, max=6']);
   });
 
+  it('eight exits in one cycle with max_orders_per_minute 6 then all eight accepted, and an entry after them denied counting them', () => {
+    const symbols = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map((s) => `${s}-USD`);
+    const products = symbols.map((s) => product(s, { bid: 100, ask: 100.01 }));
+    const exits = symbols.map((s) => order({ clientOrderId: `x-${s}`, symbol: s, side: 'sell', intent: 'exit', reason: 'stop_loss', limitPrice: 100.01 }));
+    // A sell of the same symbol 10 s ago would be a duplicate for an entry; exits are exempt.
+    const r = check([...exits, order()], { products: [...products, btc], recentOrders: [{ symbol: 'A-USD', side: 'sell', ts: NOW - 10_000 }] });
+    expect(r.accepted.map((o) => o.symbol)).toEqual(symbols);
+    // 1 order 10 s ago + the 8 exits accepted in this call = 9 in the last minute
+    expect(r.rejected.map((x) => x.denial)).toEqual(['ORDERS_PER_MINUTE: orders_last_minute=9, max=6']);
+  });
+
   it('same symbol and side 299 s ago with a 300 s window then denied; 300 s ago or other side then accepted', () => {
     const hit = check([order()], { recentOrders: [{ symbol: 'BTC-USD', side: 'buy', ts: NOW - 299_000 }] });
     expect(hit.rejected[0]!.denial).toBe('DUPLICATE_ORDER: symbol=BTC-USD, side=buy, seconds_since=299, window_seconds=300');

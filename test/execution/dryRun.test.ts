@@ -43,12 +43,12 @@ describe('DRY_RUN executor', () => {
     expect(await ex.execute(orders, { snapshot, now: NOW })).toEqual([
       {
         client_order_id: 'c-1', symbol: 'BTC-USD', side: 'buy', intent: 'entry', quantity: 2, price: 99.98, size_usd: 199.96,
-        status: 'recorded', order_id: 'dry_run_c-1', success: true, fee_usd: 0, error: null,
+        status: 'recorded', order_id: 'dry_run_c-1', success: true, fee_usd: 0, error: null, reason: 'breakout',
       },
       {
         // a market order has no limit: the reference price the planner used, notional / quantity
         client_order_id: 'c-2', symbol: 'ETH-USD', side: 'sell', intent: 'exit', quantity: 4, price: 30, size_usd: 120,
-        status: 'recorded', order_id: 'dry_run_c-2', success: true, fee_usd: 0, error: null,
+        status: 'recorded', order_id: 'dry_run_c-2', success: true, fee_usd: 0, error: null, reason: 'stop_loss',
       },
     ]);
   });

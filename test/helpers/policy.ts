@@ -16,6 +16,7 @@ export function testPolicy(patch: { [S in keyof Policy]?: Partial<Policy[S]> } =
       daily_stop_loss_pct: 3,
       weekly_stop_loss_pct: 7,
       max_drawdown_pct: 10,
+      max_drawdown_window_days: 30,
       max_trades_per_hour: 6,
       max_trades_per_day: 24,
       min_seconds_between_trades: 120,
@@ -35,6 +36,7 @@ export function testPolicy(patch: { [S in keyof Policy]?: Partial<Policy[S]> } =
       order_ttl_seconds: 300,
       cancel_open_orders_on_shutdown: true,
     },
+    fills: { max_volume_share_pct: 10 },
     pretrade: {
       price_collar_pct: 2,
       max_order_notional_usd: 1000,

@@ -73,9 +73,12 @@ function recordedAs(runs: { rec: CycleRecord; faults: CycleFaults }[], universe:
 
 const noExceptions = (runs: { rec: CycleRecord }[]) => runs.filter((r) => String(r.rec.no_trade_reason).startsWith('exception:')).map((r) => r.rec.no_trade_reason);
 
-/** Symbols the cycle traded or ranked among its top triggers, that are in `bad`. */
+/**
+ * Symbols the cycle traded or ranked among its top triggers, that are in `bad`. A PAPER order placed
+ * earlier that expires this cycle (`cancelled`) uses no price: it does not count.
+ */
 const usedBad = (rec: CycleRecord, bad: readonly string[], entriesOnly = false) =>
-  [...rec.orders.filter((o) => !entriesOnly || o.intent === 'entry').map((o) => o.symbol), ...(rec.triggers?.top_3.map((t) => t.symbol) ?? [])].filter((s) => bad.includes(s));
+  [...rec.orders.filter((o) => (!entriesOnly || o.intent === 'entry') && o.status !== 'cancelled').map((o) => o.symbol), ...(rec.triggers?.top_3.map((t) => t.symbol) ?? [])].filter((s) => bad.includes(s));
 
 describe('bad market data under the real loop (PAPER, virtual clock)', () => {
   it('NaN, zero, negative, infinite, inverted and missing prices plus failing fetches then no order uses them and every cycle is recorded', async () => {

@@ -12,6 +12,7 @@ export const policySchema = z.strictObject({
     daily_stop_loss_pct: pct(),
     weekly_stop_loss_pct: pct(),
     max_drawdown_pct: pct(),
+    max_drawdown_window_days: int(0, 3650),
     max_trades_per_hour: int(0, 10_000),
     max_trades_per_day: int(0, 100_000),
     min_seconds_between_trades: int(0, 86_400),
@@ -48,6 +49,9 @@ export const policySchema = z.strictObject({
     paper_slippage_bps: num(0, 1000),
     order_ttl_seconds: int(1, 604_800),
     cancel_open_orders_on_shutdown: bool(),
+  }),
+  fills: z.strictObject({
+    max_volume_share_pct: num(0.01, 100),
   }),
   pretrade: z.strictObject({
     price_collar_pct: num(0.01, 100),

@@ -26,9 +26,13 @@ export const weeklyStop: GlobalCheck = (ctx) => {
   return pnl <= -limit + EPS ? deny('WEEKLY_STOP', { weekly_pnl_usd: pnl, limit_usd: -limit, limit_pct: pct, equity_usd: ctx.equityUsd }) : undefined;
 };
 
-/** Equity fell max_drawdown_pct or more below its high-water mark. */
+/**
+ * Equity fell max_drawdown_pct or more below its peak: the highest start-of-day equity of the last
+ * max_drawdown_window_days UTC days and the equity now (0 days: the all-time high-water mark). It
+ * re-arms by itself once the peak leaves the window (a flat book re-arms after N days) or equity recovers.
+ */
 export const maxDrawdown: GlobalCheck = (ctx) => {
-  const hwm = ctx.portfolio.highWaterMarkUsd;
+  const hwm = ctx.portfolio.drawdownPeakUsd ?? ctx.portfolio.highWaterMarkUsd;
   if (!(hwm > 0)) return undefined;
   const ddPct = ((hwm - ctx.equityUsd) / hwm) * 100;
   const max = ctx.policy.risk.max_drawdown_pct;

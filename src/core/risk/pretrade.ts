@@ -77,8 +77,12 @@ const maxQuantity: OrderCheck = (o, ctx) => {
   return o.intent === 'entry' && o.quantity > max ? deny('MAX_ORDER_QUANTITY', { symbol: o.symbol, quantity: o.quantity, max }) : undefined;
 };
 
-/** Same symbol and side within duplicate_window_seconds, or twice in this call. */
+// Exits are never held back by the rate and duplicate guards either: eight stops in one bar must
+// all go out now, not in an hour. They still count toward the entries' per-minute budget.
+
+/** Same symbol and side within duplicate_window_seconds, or twice in this call (entries only). */
 const duplicate: OrderCheck = (o, ctx) => {
+  if (o.intent === 'exit') return undefined;
   const windowS = ctx.policy.pretrade.duplicate_window_seconds;
   const since = ctx.now - windowS * 1000;
   const prior = ctx.recentOrders.filter((r) => r.symbol === o.symbol && r.side === o.side && r.ts > since);
@@ -91,8 +95,9 @@ const duplicate: OrderCheck = (o, ctx) => {
     : undefined;
 };
 
-/** Orders in the last minute (before and in this call) reached max_orders_per_minute. */
+/** Orders in the last minute (before and in this call, exits included) reached max_orders_per_minute (entries only). */
 const ordersPerMinute: OrderCheck = (o, ctx) => {
+  if (o.intent === 'exit') return undefined;
   const count = ctx.recentOrders.filter((r) => r.ts > ctx.now - MINUTE_MS).length + ctx.accepted.length;
   const max = ctx.policy.pretrade.max_orders_per_minute;
   return count >= max ? deny('ORDERS_PER_MINUTE', { orders_last_minute: count, max }) : undefined;

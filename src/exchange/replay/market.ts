@@ -4,8 +4,9 @@
  * load: products need two binary searches per symbol, candles a binary search and one slice.
  */
 import type { Clock } from '../../runner/clock.ts';
-import { TIMEFRAME_MS, type Candle, type MarketData, type Product, type Timeframe } from '../types.ts';
-import { deriveProduct, productRules, type ProductRules } from './products.ts';
+import { TIMEFRAME_MS, type Bar, type Candle, type MarketData, type Product, type Timeframe } from '../types.ts';
+import { deriveProduct, productRules } from './products.ts';
+import type { GivenRules } from './productsFile.ts';
 import { countAtOrBelow, countBelow, type ReplayData, type SymbolSeries } from './series.ts';
 import { aggregateView, nativeView, splitHoursView, type CandleView } from './timeframes.ts';
 
@@ -33,7 +34,11 @@ export function createReplayExchange(opts: ReplayExchangeOptions): ReplayExchang
 
 interface SymbolState {
   series: SymbolSeries;
-  rules: ProductRules;
+  /** From a products file; else derived per bar from lowSoFar/highSoFar. */
+  given?: GivenRules;
+  /** Lowest and highest close of bars 0..i (only earlier rows: no look-ahead). */
+  lowSoFar: Float64Array;
+  highSoFar: Float64Array;
   views: Partial<Record<Timeframe, CandleView>>;
 }
 
@@ -52,13 +57,16 @@ class ReplayMarket implements ReplayExchange {
     this.m15Source = data.intervalMs === H1 ? 'derived' : data.intervalMs === TIMEFRAME_MS['15m'] ? 'data' : 'aggregated';
     this.states = data.symbols.map((symbol) => {
       const series = data.series.get(symbol)!;
+      const lowSoFar = new Float64Array(series.length);
+      const highSoFar = new Float64Array(series.length);
       let lo = Number.POSITIVE_INFINITY;
       let hi = 0;
       for (let i = 0; i < series.length; i++) {
-        lo = Math.min(lo, series.close[i]!);
-        hi = Math.max(hi, series.close[i]!);
+        lowSoFar[i] = lo = Math.min(lo, series.close[i]!);
+        highSoFar[i] = hi = Math.max(hi, series.close[i]!);
       }
-      return { series, rules: productRules(symbol, lo, hi), views: {} };
+      const given = data.products?.get(symbol);
+      return { series, ...(given && { given }), lowSoFar, highSoFar, views: {} };
     });
     this.bySymbol = new Map(this.states.map((s) => [s.series.symbol, s]));
   }
@@ -88,6 +96,20 @@ class ReplayMarket implements ReplayExchange {
     return view.list.slice(Math.max(0, end - limit), end);
   }
 
+  async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {
+    const st = this.bySymbol.get(symbol);
+    if (!st) return [];
+    const s = st.series;
+    const dataMs = this.data.intervalMs;
+    const out: Bar[] = [];
+    // Opened at or after `from`, closed by `to` (and never after the clock: no bar from the future).
+    const end = countAtOrBelow(s.ts, Math.min(to, this.clock.now()) - dataMs);
+    for (let i = countBelow(s.ts, from); i < end; i++) {
+      out.push({ ts: s.ts[i]!, open: s.open[i]!, high: s.high[i]!, low: s.low[i]!, close: s.close[i]!, volume: s.volume[i]!, intervalMs: dataMs, spreadBps: s.spreadBps[i]! });
+    }
+    return out;
+  }
+
   private buildView(s: SymbolSeries, tf: Timeframe): CandleView {
     const dataMs = this.data.intervalMs;
     const tfMs = TIMEFRAME_MS[tf];
@@ -110,6 +132,7 @@ class ReplayMarket implements ReplayExchange {
     const given = s.volume24hUsd[last]!;
     const volume = Number.isFinite(given) ? given : s.cumUsd[end]! - s.cumUsd[from]!;
     const status = s.ts[last]! + dataMs > now - DAY ? 'online' : 'offline';
-    return deriveProduct(st.rules, s.close[last]!, volume, s.spreadBps[last]!, status);
+    const rules = st.given ?? productRules(s.symbol, st.lowSoFar[last]!, st.highSoFar[last]!);
+    return deriveProduct(rules, s.close[last]!, volume, s.spreadBps[last]!, status);
   }
 }

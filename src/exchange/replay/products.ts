@@ -9,11 +9,13 @@
  *   embedded sim uses for pairs it has no traits for (about 4 bps at $1.4B a day, 20 at $20M,
  *   35 at $5M, 60 for no volume). bid/ask sit symmetrically around the close, rounded outward to
  *   the price tick and at least one tick apart; the close is clamped into [bid, ask].
- * - price tick: 10^(floor(log10(lowest close)) − 4), five significant digits even at the lowest
- *   price in the data; quantity step: 10^floor(log10(0.001 / highest close)) within [1e-8, 1]
- *   (a step is worth at most $0.001); minimum quantity = one step; minimum notional $1. Fixed per
- *   symbol for the whole replay (exchange rules, so using the whole file's range is no look-ahead
- *   into prices the stages could trade on).
+ * - trading rules: from a products file when one is given (productsFile.ts), else from the closes
+ *   seen so far (bars closed by the cycle's time, never later ones): price tick
+ *   10^(floor(log10(lowest close so far)) − 4), five significant digits; quantity step
+ *   10^floor(log10(0.001 / highest close so far)) within [1e-8, 1] (a step is worth at most
+ *   $0.001); minimum quantity = one step; minimum notional $1. Both only get finer over time
+ *   (powers of ten), so a price or quantity on an earlier grid stays on the later one, and rows
+ *   after a cycle (or after `--to`) cannot change it.
  * - status: `online`, or `offline` when no data bar closed in the last 24 hours (data ended or a
  *   long gap); a symbol is not listed before its first bar has closed.
  */
@@ -49,8 +51,8 @@ export function productRules(symbol: string, lowClose: number, highClose: number
   return { symbol, base, quote, priceIncrement: priceIncrementFor(lowClose), baseIncrement: baseIncrementFor(highClose) };
 }
 
-/** A product at one moment: the latest close, the 24h USD volume, an optional given spread and the status. */
-export function deriveProduct(r: ProductRules, close: number, volume24hUsd: number, spreadBps: number, status: ProductStatus): Product {
+/** A product at one moment: its rules (with the minimums when a products file gives them), the latest close, the 24h USD volume, an optional given spread and the status. */
+export function deriveProduct(r: ProductRules & { minBaseQty?: number; minNotionalUsd?: number }, close: number, volume24hUsd: number, spreadBps: number, status: ProductStatus): Product {
   const bps = Number.isFinite(spreadBps) ? spreadBps : spreadFromVolume(volume24hUsd);
   const half = (close * bps) / 20_000;
   const tick = r.priceIncrement;
@@ -71,7 +73,7 @@ export function deriveProduct(r: ProductRules, close: number, volume24hUsd: numb
     status,
     baseIncrement: r.baseIncrement,
     priceIncrement: tick,
-    minBaseQty: r.baseIncrement,
-    minNotionalUsd: 1,
+    minBaseQty: r.minBaseQty ?? r.baseIncrement,
+    minNotionalUsd: r.minNotionalUsd ?? 1,
   };
 }

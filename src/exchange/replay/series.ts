@@ -3,6 +3,7 @@
  * set's bar interval. Built once at load; the exchange only ever binary-searches and slices them.
  */
 import { CandleDataError, type SkippedRows } from './errors.ts';
+import type { GivenRules } from './productsFile.ts';
 import type { RawCandles, RowColumns } from './read.ts';
 
 /** One symbol's bars at the data's own interval; optional columns hold NaN where a row had none. */
@@ -35,6 +36,8 @@ export interface ReplayData {
   files: string[];
   dataHash: string;
   skipped: SkippedRows;
+  /** Trading rules from a products file (`--products`), by symbol; absent: derived from the closes seen so far. */
+  products?: ReadonlyMap<string, GivenRules>;
 }
 
 const MINUTE = 60_000;
