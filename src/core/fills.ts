@@ -11,7 +11,8 @@
  *   open, half a spread and `slippage_bps` worse, taker fee;
  * - resting (post-only limits; plain limits the open gapped past): fill only when the market trades
  *   through the limit (low < buy limit, high > sell limit), at the limit, maker fee; a post-only
- *   order whose limit would cross the first step's open is rejected, as a venue rejects it;
+ *   order whose limit would cross the open of the bar it arrives at is rejected, as a venue rejects it
+ *   (a PAPER poll's book ends a stretch the order already rested through: there it just fills);
  * - size: at most `max_volume_share_pct` of the step's volume fills per step (floored to the
  *   quantity step); the rest waits for later steps until the order expires (`order_ttl_seconds`
  *   after it was placed: steps that open later do not see it);
@@ -24,8 +25,15 @@ import { floorToIncrement } from './orders.ts';
 
 /** One stretch of market after an order: a closed bar, or a book poll (open = mid, low = ask, high = bid). */
 export interface MarketStep {
-  /** When the stretch began: a bar's open time, a poll's time (ms UTC). */
+  /** When the stretch began: a bar's open time; for a poll, the previous poll's time (ms UTC). Orders placed by then see it. */
   ts: number;
+  /** When its prices were seen, and the time its fills are booked at: a bar's open time, a poll's time. */
+  at: number;
+  /**
+   * True when an order arrives at the step's open (a bar: the next bar's open after the decision);
+   * false for a poll, whose book ends the stretch the order already rested through.
+   */
+  arrivesAtOpen: boolean;
   /** The first price: a bar's open, a book's mid. */
   open: number;
   /** The highest price a resting sell could have met: a bar's high, a book's bid. */
@@ -115,7 +123,7 @@ function priceInStep(o: OrderToFill, step: MarketStep, rules: FillRules): Priced
     case 'post_only': {
       const limit = o.price!;
       // The venue refuses a post-only order that would take liquidity when it arrives.
-      if (o.first && (buy ? limit >= step.open * (1 + step.halfSpread) : limit <= step.open * (1 - step.halfSpread))) return 'rejected';
+      if (o.first && step.arrivesAtOpen && (buy ? limit >= step.open * (1 + step.halfSpread) : limit <= step.open * (1 - step.halfSpread))) return 'rejected';
       return through(limit);
     }
     case 'stop': {

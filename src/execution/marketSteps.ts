@@ -7,7 +7,7 @@ import type { Candle, MarketData, Product } from '../exchange/types.ts';
 
 /**
  * Steps from `from` (the previous cycle) to `now`. Bars: open/high/low as they are, their volume,
- * half of the row's spread (else of the book's). A book: one step at `now`, open = mid, low = ask,
+ * half of the row's spread (else of the book's). A book: one step from `from` seen at `now`, open = mid, low = ask,
  * high = bid, and the volume of the last closed 15m bar (`lastM15`, from the cycle's candles) scaled
  * to the time since `from` (an estimate; unknown without one: no cap).
  */
@@ -18,6 +18,8 @@ export async function stepsSince(market: MarketData, product: Product, from: num
     const bars = await market.fetchBarsBetween(product.symbol, from, now);
     return bars.map((b) => ({
       ts: b.ts,
+      at: b.ts,
+      arrivesAtOpen: true,
       open: b.open,
       high: b.high,
       low: b.low,
@@ -27,5 +29,6 @@ export async function stepsSince(market: MarketData, product: Product, from: num
   }
   if (!(bid > 0 && ask >= bid)) return [];
   const volume = lastM15 ? (lastM15.volume * (now - from)) / (15 * 60_000) : Number.NaN;
-  return [{ ts: now, open: (bid + ask) / 2, high: bid, low: ask, halfSpread: bookHalf, volume }];
+  // The book stands for the whole stretch since the previous poll: an order placed then meets it, however long the interval.
+  return [{ ts: from, at: now, arrivesAtOpen: false, open: (bid + ask) / 2, high: bid, low: ask, halfSpread: bookHalf, volume }];
 }

@@ -151,7 +151,7 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
       if (!product || !usableBook(product)) continue;
       for (const step of await stepsSince(market, product, from, ctx.now, ctx.candles[symbol]?.m15.at(-1))) timeline.push({ symbol, step, product });
     }
-    timeline.sort((a, b) => a.step.ts - b.step.ts || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    timeline.sort((a, b) => a.step.at - b.step.at || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 
     const filledNow = new Map<Resting, Sum>();
     const outcomes: OrderOutcome[] = [];
@@ -171,18 +171,18 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
           const res = fillInStep({ kind: r.kind, side: r.order.side, remaining: r.order.quantity - r.filled, price: r.order.limitPrice, first: !r.seen }, step, rules, product.baseIncrement);
           r.seen = true;
           if ('rejected' in res) refuse(r, { code: res.rejected, detail: { limit_price: r.order.limitPrice ?? 0, open: sig(step.open) } }, outcomes);
-          else if ('fill' in res) take(r, res.fill, step.ts);
+          else if ('fill' in res) take(r, res.fill, step.at);
           if (isFilled(r)) r.closed = true;
         }
         // A position is protected from the step after the one that opened it; a triggered stop still selling it is enough.
         const pos = store.position(symbol);
-        if (!pos || pos.entryTime >= step.ts || book.some((r) => !r.closed && r.protective && r.order.symbol === symbol)) continue;
+        if (!pos || pos.entryTime >= step.at || book.some((r) => !r.closed && r.protective && r.order.symbol === symbol)) continue;
         const exit = protectiveExit(pos, step);
         if (!exit) continue;
-        const r = protective(pos, exit.kind, exit.price, step.ts);
+        const r = protective(ctx.orderId(symbol, 'sell'), pos, exit.kind, exit.price, step.at);
         if (ctx.writeAhead && !ctx.writeAhead(r.order)) continue; // no record, no fill: the next step is checked again
         const res = fillInStep({ kind: exit.kind, side: 'sell', remaining: pos.quantity, price: exit.price, first: true }, step, rules, product.baseIncrement);
-        if ('fill' in res) take(r, res.fill, step.ts);
+        if ('fill' in res) take(r, res.fill, step.at);
         // The rest of a triggered stop sells at the next steps' opens; a target's rest stays with the position.
         if (exit.kind === 'stop' && !r.closed && !isFilled(r)) {
           r.kind = 'market';
@@ -251,10 +251,10 @@ interface Sum {
 const isFilled = (r: Resting): boolean => r.filled >= r.order.quantity * (1 - QTY_REL_EPS);
 
 /** A position's stop or target as an order of the book (the venue's protective order). */
-function protective(pos: Position, kind: 'stop' | 'target', price: number, ts: number): Resting {
+function protective(clientOrderId: string, pos: Position, kind: 'stop' | 'target', price: number, ts: number): Resting {
   const reason = kind === 'stop' ? 'stop_loss' : 'take_profit';
   const order: PlannedOrder = {
-    clientOrderId: `paper-${pos.symbol}-${reason}-${ts}`,
+    clientOrderId,
     symbol: pos.symbol,
     side: 'sell',
     type: kind === 'stop' ? 'market' : 'limit',

@@ -18,6 +18,8 @@ export interface SettleContext {
   candles: MarketSnapshot['candles'];
   /** Records a protective exit (stop, target) before it is booked; false: not recorded, so not booked. */
   writeAhead?: (o: PlannedOrder) => boolean;
+  /** The client order id of an order this cycle makes itself (a triggered stop or target), as planned orders get theirs. */
+  orderId: (symbol: string, side: Side) => string;
 }
 
 /** Executes (or records) a cycle's orders; one outcome per order, in order. */

@@ -25,7 +25,8 @@ import { assessRisk } from '../core/risk.ts';
 import type { MarketSnapshot, PlannedOrder, PortfolioView, TradingState } from '../core/types.ts';
 import { ControlDesk, ControlRefused, type ControlResult } from '../control/desk.ts';
 import type { ControlRequest } from '../control/body.ts';
-import type { MarketData, Product } from '../exchange/types.ts';
+import type { MarketData, Product, Side } from '../exchange/types.ts';
+import { clientOrderId } from '../core/orders.ts';
 import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
 import { newIdNonce } from '../execution/idNonce.ts';
 import type { Executor } from '../execution/types.ts';
@@ -257,7 +258,8 @@ export class TradingLoop {
       // stops and targets, on books that passed the check (a spoilt listing fills nothing).
       if (executor.settle) {
         const writeAhead = (o: PlannedOrder) => writeAheadPaper(this.mode, this.records.strictSink, [o], cycle);
-        const settled = await timer.async('fills', () => executor.settle!({ now, products: books.products, candles, writeAhead }));
+        const orderId = (symbol: string, side: Side) => clientOrderId(app.instance_id, cycle, symbol, side);
+        const settled = await timer.async('fills', () => executor.settle!({ now, products: books.products, candles, writeAhead, orderId }));
         if (settled.length > 0) s.outcomes = settled;
       }
       const eligible = (s.universe = withoutRejected(universe, books.rejected));

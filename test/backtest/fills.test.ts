@@ -43,7 +43,7 @@ function backtest(files: Record<string, string[]>) {
   /** The start of the cycle at `t`: what the bars since the previous cycle did. */
   const cycle = async (t: number): Promise<OrderOutcome[]> => {
     clock.advance(t - clock.now());
-    return ex.settle!({ now: t, products: await market.listProducts(), candles: {} });
+    return ex.settle!({ now: t, products: await market.listProducts(), candles: {}, orderId: (symbol, side) => `bt-${t}-${symbol}-${side}` });
   };
   const place = async (t: number, ...orders: PlannedOrder[]) => ex.execute(orders, { snapshot: { now: t, products: await market.listProducts(), candles: {} }, now: t });
   /** A position bought at 100 (no fee) before the data's first bar: stop 96, target 108. */
@@ -249,7 +249,7 @@ describe('one fill model for PAPER and backtests', () => {
     const paper = createPaperExecutor({ store, policy, market });
     const poll = (m: number) => {
       market.book = [bookAt(PATH[m - 1]!)];
-      return paper.settle!({ now: T0 + m * MIN, products: market.book, candles });
+      return paper.settle!({ now: T0 + m * MIN, products: market.book, candles, orderId: (symbol, side) => `bt-${m}-${symbol}-${side}` });
     };
     await poll(1);
     await paper.execute(orders, { snapshot: { now: T0 + MIN, products: market.book, candles: {} }, now: T0 + MIN });

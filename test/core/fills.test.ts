@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fillInStep, protectiveExit, type FillRules, type MarketStep, type OrderToFill } from '../../src/core/fills.ts';
 
 const rules: FillRules = { takerFeeBps: 60, makerFeeBps: 40, slippageBps: 5, maxVolumeSharePct: 10 };
-const step = (o: Partial<MarketStep> = {}): MarketStep => ({ ts: 0, open: 100, high: 101, low: 99, halfSpread: 0, volume: 1000, ...o });
+const step = (o: Partial<MarketStep> = {}): MarketStep => ({ ts: 0, at: 0, arrivesAtOpen: true, open: 100, high: 101, low: 99, halfSpread: 0, volume: 1000, ...o });
 const order = (o: Partial<OrderToFill>): OrderToFill => ({ kind: 'market', side: 'buy', remaining: 1, first: true, ...o });
 
 describe('fillInStep', () => {

@@ -71,7 +71,7 @@ const paper = (cash = 10_000, mode?: 'BACKTEST') => createPaperExecutor({ store:
 /** One poll: the market shows `books` at `now`; what the executor settles then. */
 const poll = (ex: Executor, now: number, ...books: Product[]): Promise<OrderOutcome[]> => {
   market.books = books;
-  return ex.settle!({ now, products: books, candles: Object.fromEntries(books.map((b) => [b.symbol, { m15: [M15], h1: [] }])) });
+  return ex.settle!({ now, products: books, candles: Object.fromEntries(books.map((b) => [b.symbol, { m15: [M15], h1: [] }])), orderId: (symbol, side) => `t-${now}-${symbol}-${side}` });
 };
 
 beforeEach(() => {
@@ -150,13 +150,14 @@ describe('PAPER executor', () => {
     expect(ex.openOrders!()).toEqual([]);
   });
 
-  it('post-only buy whose limit the next book would cross then rejected post_only_would_cross', async () => {
+  it('polls 15 minutes apart (longer than the 300 s ttl) then the order still meets the next poll: filled there, booked at that poll', async () => {
     const ex = paper();
     await poll(ex, NOW, BTC);
     await ex.execute([order({ clientOrderId: 'b1', side: 'buy', quantity: 1 })], { snapshot: snapshot(BTC), now: NOW });
-    const [out] = await poll(ex, NOW + MIN, product('BTC-USD', 99.9, 99.95)); // ask 99.95 <= limit 99.98
-    expect(out).toMatchObject({ status: 'rejected', success: false, error: 'post_only_would_cross: limit_price=99.98, open=99.925' });
-    expect(store.listFills()).toEqual([]);
+    // The last 15m bar's 15,000 units over 15 minutes: 15,000 estimated, no cap for 1 unit. Ask 99.95 < 99.98: at the limit.
+    const [out] = await poll(ex, NOW + 15 * MIN, product('BTC-USD', 99.9, 99.95));
+    expect(out).toMatchObject({ status: 'filled', price: 99.98, quantity: 1 });
+    expect(store.listFills()[0]!.ts).toBe(NOW + 15 * MIN);
   });
 
   it('buy that cash (net of resting buys) cannot cover then rejected insufficient_cash and nothing booked', async () => {
