@@ -154,6 +154,7 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
     timeline.sort((a, b) => a.step.at - b.step.at || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 
     const filledNow = new Map<Resting, Sum>();
+    const protectiveNow = new Map<string, Resting>();
     const outcomes: OrderOutcome[] = [];
     const take = (r: Resting, f: ModelFill, ts: number): void => {
       const booked = book1(r, f, ts);
@@ -179,8 +180,13 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
         if (!pos || pos.entryTime >= step.at || book.some((r) => !r.closed && r.protective && r.order.symbol === symbol)) continue;
         const exit = protectiveExit(pos, step);
         if (!exit) continue;
-        const r = protective(ctx.orderId(symbol, 'sell'), pos, exit.kind, exit.price, step.at);
-        if (ctx.writeAhead && !ctx.writeAhead(r.order)) continue; // no record, no fill: the next step is checked again
+        // A second trigger of the same position in this walk (a target the volume share left part of)
+        // continues the first one's order: one client id, one outcome, fills booked as <id>#k.
+        const earlier = protectiveNow.get(symbol);
+        const r = earlier ?? protective(ctx.orderId(symbol, 'sell'), pos, exit.kind, exit.price, step.at);
+        if (earlier) Object.assign(r, { kind: exit.kind, order: { ...r.order, limitPrice: exit.price, quantity: r.filled + pos.quantity } });
+        else if (ctx.writeAhead && !ctx.writeAhead(r.order)) continue; // no record, no fill: the next step is checked again
+        protectiveNow.set(symbol, r);
         const res = fillInStep({ kind: exit.kind, side: 'sell', remaining: pos.quantity, price: exit.price, first: true }, step, rules, product.baseIncrement);
         if ('fill' in res) take(r, res.fill, step.at);
         // The rest of a triggered stop sells at the next steps' opens; a target's rest stays with the position.

@@ -121,6 +121,22 @@ describe('backtest fills on hand-made candles', () => {
     expect(b.store.listFills().at(-1)!.realizedPnlUsd).toBeCloseTo(7.568, 9);
   });
 
+  it('target on 20 units through two 1-minute bars of 100 units then 10 a bar (10 %), one order, one outcome, fills <id> and <id>#2', async () => {
+    const b = backtest({ 'BTC-USD.csv': [`${at(0)},100,100.5,99.5,100,1000,0`, `${at(0, 1)},100,109,99.5,101,100,0`, `${at(0, 2)},101,110,100,101,100,0`] });
+    b.hold('BTC-USD', 20);
+    await b.cycle(T0 + MIN);
+    const outs = await b.cycle(T0 + 3 * MIN);
+    // 10 at 108 in each bar; fees 10 × 108 × 0.004 = 4.32 each; realized 20 × 8 − 8.64 = 151.36
+    expect(outs).toHaveLength(1);
+    expect(outs[0]).toMatchObject({ status: 'filled', reason: 'take_profit', quantity: 20, price: 108 });
+    expect(outs[0]!.fee_usd).toBeCloseTo(8.64, 9);
+    const id = `bt-${T0 + 3 * MIN}-BTC-USD-sell`;
+    expect(b.store.listFills().slice(1).map((f) => [f.clientOrderId, f.quantity, f.price])).toEqual([[id, 10, 108], [`${id}#2`, 10, 108]]);
+    const realized = b.store.listFills().reduce((s, f) => s + (f.realizedPnlUsd ?? 0), 0);
+    expect(realized).toBeCloseTo(151.36, 9);
+    expect(b.store.positions()).toEqual([]);
+  });
+
   it('bar touching both stop and target then the stop (pessimistic)', async () => {
     const b = backtest({ 'BTC-USD.csv': [`${at(0)},100,100.5,99.5,100,1000,0`, `${at(1)},100,110,95,100,1000,0`] });
     b.hold();
