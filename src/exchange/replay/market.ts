@@ -97,10 +97,11 @@ class ReplayMarket implements ReplayExchange {
   }
 
   async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {
-    const st = this.bySymbol.get(symbol);
-    if (!st) return [];
-    const s = st.series;
     const dataMs = this.data.intervalMs;
+    const st = this.bySymbol.get(symbol);
+    // Hourly data asked for the last 15 minutes (every cycle's book check): no bar fits, no search.
+    if (!st || to - from < dataMs) return [];
+    const s = st.series;
     const out: Bar[] = [];
     // Opened at or after `from`, closed by `to` (and never after the clock: no bar from the future).
     const end = countAtOrBelow(s.ts, Math.min(to, this.clock.now()) - dataMs);
