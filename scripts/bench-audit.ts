@@ -3,15 +3,21 @@
  * line format, without an fsync per record) in a temp dir, then times in one run
  *   - `audit summary` against `jq -r .config_hash FILE | sort | uniq -c`  (target: 10x faster)
  *   - `audit verify`  against `openssl dgst -sha256 FILE`                (target: within 3x)
+ *   - `audit verify --digests` against `audit verify`, with a signed digest every 60 records (hourly
+ *     at the log's one record a minute: 16,667 digests)                 (target: at most +10%)
  * Ours are timed in-process (the work of the command, without the ~0.4 s of tsx start-up).
  * Run alone: `npx tsx scripts/bench-audit.ts [records]`; `scripts/bench.ts` calls benchAudit().
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { generateKeyPairSync, hash, type KeyObject } from 'node:crypto';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GENESIS, sealJson } from '../src/audit/chain.ts';
+import { DIGEST_DIR, DIGEST_VERSION, type Digest, digestFileName, serializeDigest, signatureFileName } from '../src/audit/digestFormat.ts';
+import { signDigest } from '../src/audit/digestKey.ts';
+import { verifyWithDigests } from '../src/audit/digestVerify.ts';
 import { headPathOf } from '../src/audit/files.ts';
 import { resolveInputs } from '../src/audit/read.ts';
 import { summarize } from '../src/audit/summary.ts';
@@ -49,8 +55,8 @@ export function cycleJson(i: number, t0: number, hash: string): string {
   );
 }
 
-/** Writes `n` chained records (config hash changing every 50,000) and a head file; returns bytes written. */
-export function generateLog(file: string, n: number): number {
+/** Writes `n` chained records (config hash changing every 50,000) and a head file; returns bytes written. `onRecord` sees each seq and chain. */
+export function generateLog(file: string, n: number, onRecord?: (seq: number, chain: string) => void): number {
   const fd = openSync(file, 'w', 0o640);
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   let prev = GENESIS;
@@ -69,6 +75,7 @@ export function generateLog(file: string, n: number): number {
     const hash = hashes[Math.floor(i / 50_000)]!;
     const { line, chain } = sealJson(cycleJson(i, t0, hash), i + 1, prev);
     prev = chain;
+    onRecord?.(i + 1, chain);
     parts.push(line);
     pending += line.length;
     if (pending > 8 << 20) flush();
@@ -77,6 +84,48 @@ export function generateLog(file: string, n: number): number {
   closeSync(fd);
   writeFileSync(headPathOf(file), `${JSON.stringify({ seq: n, chain: prev, file: 'bench_audit.jsonl', hmac: false })}\n`);
   return bytes;
+}
+
+/** A digest every 60 records: hourly at the generated log's one record a minute. */
+const DIGEST_EVERY = 60;
+
+/**
+ * Signs digests of the generated log as the daemon would (format in src/audit/digestFormat.ts), every
+ * `every` records, with a fresh Ed25519 key; without the daemon's fsyncs. Returns the public key.
+ */
+function writeDigests(dir: string, file: string, chains: ReadonlyMap<number, string>, every: number): { count: number; publicKey: KeyObject } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const ddir = join(dir, DIGEST_DIR);
+  mkdirSync(ddir);
+  const log = basename(file);
+  const last = Math.max(...chains.keys());
+  let previous: { name: string; sha256: string } | null = null;
+  let count = 0;
+  for (let from = 1; from <= last; from += every) {
+    const to = Math.min(from + every - 1, last);
+    const d: Digest = {
+      version: DIGEST_VERSION,
+      instance_id: 'trader-1',
+      log,
+      from_seq: from,
+      to_seq: to,
+      first_chain: from === 1 ? GENESIS : chains.get(from - 1)!,
+      last_chain: chains.get(to)!,
+      records: to - from + 1,
+      log_files: [],
+      previous_digest: previous?.name ?? null,
+      previous_digest_sha256: previous?.sha256 ?? null,
+      reason: 'interval',
+      created: new Date(Date.parse('2026-01-01T00:00:00Z') + to * 60_000).toISOString(),
+    };
+    const bytes = serializeDigest(d);
+    const name = digestFileName(log, from, to);
+    writeFileSync(join(ddir, name), bytes);
+    writeFileSync(join(ddir, signatureFileName(name)), signDigest(bytes, privateKey));
+    previous = { name, sha256: hash('sha256', bytes, 'hex') };
+    count++;
+  }
+  return { count, publicKey };
 }
 
 const seconds = (t: number) => (performance.now() - t) / 1000;
@@ -99,7 +148,10 @@ export async function benchAudit(records = 1_000_000): Promise<BenchRow[]> {
   const file = join(dir, 'bench_audit.jsonl');
   try {
     const tg = performance.now();
-    generateLog(file, records);
+    const chains = new Map<number, string>();
+    generateLog(file, records, (seq, chain) => {
+      if (seq % DIGEST_EVERY === 0 || seq === records) chains.set(seq, chain);
+    });
     const genSeconds = seconds(tg);
     const mb = statSync(file).size / 1e6;
     const groups = resolveInputs([file]);
@@ -117,12 +169,19 @@ export async function benchAudit(records = 1_000_000): Promise<BenchRow[]> {
       verified = (await verifyLog(groups[0]!)).ok;
     }, 2);
     if (!verified) throw new Error('verify failed on the generated log');
+    const { count: digestCount, publicKey } = writeDigests(dir, file, chains, DIGEST_EVERY);
+    const withDigests = await timeIt(async () => {
+      const r = await verifyWithDigests(groups[0]!, publicKey);
+      verified = r.log.ok && r.digests.ok && r.digests.digests === digestCount;
+    }, 2);
+    if (!verified) throw new Error('verify --digests failed on the generated log');
     const openssl = await timeIt(() => execFileSync('openssl', ['dgst', '-sha256', file], { stdio: ['ignore', 'ignore', 'inherit'] }), 2);
 
     return [
       { name: `generate ${records} chained records (${round(mb, 0)} MB)`, value: round(genSeconds), unit: 's', baseline: null, ratio: null, target: null, ok: null },
       { name: 'audit summary, speedup vs jq|sort|uniq -c (higher is better)', value: round(ours), unit: 's', baseline: round(jq), ratio: round(jq / ours, 1), target: 10, ok: jq / ours >= 10 },
       { name: 'audit verify, time vs openssl dgst -sha256 (lower is better)', value: round(verify), unit: 's', baseline: round(openssl), ratio: round(verify / openssl, 2), target: 3, ok: verify / openssl <= 3 },
+      { name: `audit verify --digests (${digestCount} digests), time vs verify (lower is better)`, value: round(withDigests), unit: 's', baseline: round(verify), ratio: round(withDigests / verify, 3), target: 1.1, ok: withDigests / verify <= 1.1 },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

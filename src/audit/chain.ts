@@ -22,6 +22,12 @@ import { createHmac, hash } from 'node:crypto';
 /** prevChain of the first record of a log. */
 export const GENESIS = '0'.repeat(64);
 
+/** Hex digits of a chain the `trader_audit_chain_head` gauge carries (13 × 4 = 52 bits: exact in a float64). */
+export const HEAD_HEX_DIGITS = 13;
+
+/** The head gauge's value for a chain: its first HEAD_HEX_DIGITS hex digits as an integer. */
+export const chainHeadValue = (chain: string): number => Number.parseInt(chain.slice(0, HEAD_HEX_DIGITS), 16);
+
 /** `,"chain":"` + 64 hex + `"}`. */
 export const CHAIN_SUFFIX_LEN = 76;
 

@@ -18,11 +18,13 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { classify, rotatedName } from './files.ts';
 
-/** Renames the active file `<dir>/<name>` to the next free rotated name of `day` (the caller fsyncs around it). */
-export function rotateAside(dir: string, name: string, day: string): void {
+/** Renames the active file `<dir>/<name>` to the next free rotated name of `day` and returns that path (the caller fsyncs around it). */
+export function rotateAside(dir: string, name: string, day: string): string {
   let n = 0;
   while (fs.existsSync(`${dir}/${rotatedName(name, day, n, false)}`) || fs.existsSync(`${dir}/${rotatedName(name, day, n, true)}`)) n++;
-  fs.renameSync(`${dir}/${name}`, `${dir}/${rotatedName(name, day, n, false)}`);
+  const closed = `${dir}/${rotatedName(name, day, n, false)}`;
+  fs.renameSync(`${dir}/${name}`, closed);
+  return closed;
 }
 
 /**

@@ -60,6 +60,11 @@ export interface VerifyOptions {
   partial?: boolean;
   /** Read size (tests use a small one to put many block boundaries in a small log). */
   blockBytes?: number;
+  /**
+   * Called for every chained record whose chain checked out, with its seq, its chain and its line
+   * (buf[start, end), valid only during the call): how `--digests` reads the log in the same pass.
+   */
+  onRecord?: (seq: number, chain: string, buf: Buffer, start: number, end: number) => void;
 }
 
 interface Head {
@@ -187,6 +192,7 @@ export async function verifyLog(group: LogGroup, opts: VerifyOptions = {}): Prom
           fail('HEAD_CHAIN_MISMATCH', file, lineNo, c.seq, `seq ${c.seq} has a different chain than the head file records: the log was rewritten`);
           break files;
         }
+        opts.onRecord?.(c.seq, stored, buf, pos, nl);
         lastChain = stored;
         expect = c.seq + 1;
         res.last_seq = c.seq;

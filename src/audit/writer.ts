@@ -80,6 +80,8 @@ export interface AuditLoggerOptions {
   rotation?: AuditRotation;
   /** Called (after open succeeded) for a quarantined torn tail; the logger is ready to append. */
   onRecovered?: (info: AuditRecovery, logger: AuditLogger) => void;
+  /** Called when rotation has closed the active file under its rotated name (before any gzip). */
+  onRotated?: (closedFile: string) => void;
   /** Called (after open succeeded) when the head file was ahead of the log. */
   onHeadMismatch?: (info: AuditHeadMismatch, logger: AuditLogger) => void;
   /** Rewrite the head every N records (policy 'always'); default 1. */
@@ -423,10 +425,11 @@ export class AuditLogger {
     const due = rot.mode === 'daily' ? today !== this.fileDay : this.size + lineBytes > (rot.maxBytes ?? Number.POSITIVE_INFINITY);
     if (!due) return;
     this.io.fsyncSync(this.fd);
-    rotateAside(this.dir, this.name, this.fileDay);
+    const closed = rotateAside(this.dir, this.name, this.fileDay);
     fs.closeSync(this.fd);
     this.fd = -1;
     fs.fsyncSync(this.dirFd);
+    this.opts.onRotated?.(closed);
     this.openActive();
     this.fileDay = today;
     if (rot.compress) this.queueCompression();

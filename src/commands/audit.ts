@@ -4,6 +4,10 @@ import { resolveInputs } from '../audit/read.ts';
 import { parseTimeArg, summarize, type Summary } from '../audit/summary.ts';
 import { followFile, RECORD_ROW_HEADER, renderRecordRow, tailLines } from '../audit/tail.ts';
 import { verifyLog, type VerifyResult } from '../audit/verify.ts';
+import { loadPublicKey } from '../audit/digestKey.ts';
+import { type DigestResult, verifyWithDigests } from '../audit/digestVerify.ts';
+import { orderRows, renderOrdersCsv, renderOrdersJsonl } from '../audit/orders.ts';
+import { verifyWithWitness, type WitnessResult } from '../audit/witness.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable } from '../table.ts';
 
@@ -20,9 +24,9 @@ export const processIo = (): CommandIo => ({ out: (t) => void process.stdout.wri
 
 const PATHS_HELP = 'audit log files or directories (rotated and .gz files included), - for stdin; default: stdin when piped, else logs/';
 
-/** `audit summary|drift|verify|tail`. Exit codes: 0 ok, 1 tampered (verify) or drift, 2 usage. */
+/** `audit summary|drift|verify|orders|tail`. Exit codes: 0 ok, 1 tampered (verify) or drift, 2 usage. */
 export function registerAuditCommands(program: Command, io: CommandIo = processIo()): void {
-  const audit = program.command('audit').description('read audit logs: summary, drift, verify, tail');
+  const audit = program.command('audit').description('read audit logs: summary, drift, verify, orders, tail');
 
   audit
     .command('summary')
@@ -61,12 +65,49 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
     .option('--json', 'print JSON')
     .option('--partial', 'accept a log whose oldest files were removed (first seq > 1)')
     .option('--key-env <name>', 'environment variable holding the HMAC key', 'TRADER_AUDIT_HMAC_KEY')
-    .action(async (paths: string[], opts: { json?: boolean; partial?: boolean; keyEnv: string }) => {
+    .option('--digests [dir]', "also check the log against its signed digests (default: the log's digests/ directory)")
+    .option('--public-key <file>', 'the Ed25519 public key (PEM) the digests were signed for (with --digests)')
+    .option('--witness <url>', 'also check every (seq, chain head) pair a Prometheus scraped from the daemon (http://HOST:9090)')
+    .option('--instance <id>', "with --witness: the instance label (default: the log's instance_id)")
+    .option('--since <time>', "with --witness: from when (ISO date/time or a duration ago; default: the log's first record)")
+    .action(async (paths: string[], opts: { json?: boolean; partial?: boolean; keyEnv: string; digests?: string | true; publicKey?: string; witness?: string; instance?: string; since?: string }) => {
       const hmacKey = process.env[opts.keyEnv] || undefined;
-      const results: VerifyResult[] = [];
-      for (const g of resolveInputs(paths)) results.push(await verifyLog(g, { hmacKey, partial: opts.partial }));
+      if (opts.digests && !opts.publicKey) throw new UsageError('audit verify --digests needs --public-key FILE (the Ed25519 public key the digests were signed for)');
+      if (opts.publicKey && !opts.digests) throw new UsageError('audit verify --public-key is for --digests');
+      if ((opts.instance || opts.since) && !opts.witness) throw new UsageError('audit verify --instance and --since are for --witness');
+      const since = timeOpt('--since', opts.since);
+      const publicKey = opts.publicKey ? loadPublicKey(opts.publicKey) : undefined;
+      const groups = resolveInputs(paths);
+      if ((publicKey || opts.witness) && groups.some((g) => g.key === '-')) throw new UsageError('audit verify --digests and --witness need log files, not stdin');
+      const results: (VerifyResult & { digests?: DigestResult; witness?: WitnessResult })[] = [];
+      for (const g of groups) {
+        const base = { hmacKey, partial: opts.partial };
+        let r: VerifyResult & { digests?: DigestResult; witness?: WitnessResult };
+        if (publicKey) {
+          const dir = typeof opts.digests === 'string' ? opts.digests : undefined;
+          const d = await verifyWithDigests(g, publicKey, { ...base, ...(dir !== undefined && { dir }) });
+          r = { ...d.log, digests: d.digests };
+        } else {
+          r = await verifyLog(g, base);
+        }
+        // The witness check reads the log again: it needs the witness's seqs before its pass.
+        if (opts.witness) r.witness = (await verifyWithWitness(g, { ...base, url: opts.witness, ...(opts.instance !== undefined && { instance: opts.instance }), ...(since !== undefined && { since }) })).witness;
+        results.push(r);
+      }
       io.out(opts.json ? `${JSON.stringify(results)}\n` : renderVerify(results));
-      if (results.some((r) => !r.ok)) io.setExitCode(1);
+      if (results.some((r) => !r.ok || r.digests?.ok === false || r.witness?.ok === false)) io.setExitCode(1);
+    });
+
+  audit
+    .command('orders')
+    .description('the order record: one row per order event (intent, submit, ack, fill, cancel, reject) from the audit log alone')
+    .argument('[paths...]', PATHS_HELP)
+    .option('--from <time>', 'only events at or after: ISO date/time, or a duration ago (30m, 24h, 7d)')
+    .option('--to <time>', 'only events before: ISO date/time, or a duration ago')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('csv'))
+    .action(async (paths: string[], opts: { from?: string; to?: string; format: 'csv' | 'jsonl' }) => {
+      const rows = await orderRows(resolveInputs(paths), { from: timeOpt('--from', opts.from), to: timeOpt('--to', opts.to) });
+      io.out(opts.format === 'jsonl' ? renderOrdersJsonl(rows) : renderOrdersCsv(rows));
     });
 
   audit
@@ -135,7 +176,7 @@ export function renderSummary(s: Summary): string {
 }
 
 /** Table form of verify results; each problem as `CODE: key=value, …: message`. */
-export function renderVerify(results: readonly VerifyResult[]): string {
+export function renderVerify(results: readonly (VerifyResult & { digests?: DigestResult; witness?: WitnessResult })[]): string {
   let out = renderTable(
     results.map((r) => [r.log, r.ok ? 'ok' : 'TAMPERED', r.chained, r.unchained, r.first_seq === null ? null : `${r.first_seq}..${r.last_seq}`, r.chained === 0 ? null : r.hmac ? 'hmac-sha256' : 'sha256']),
     ['log', 'result', 'chained', 'unchained', 'seq', 'chain'],
@@ -147,6 +188,8 @@ export function renderVerify(results: readonly VerifyResult[]): string {
       out += `${p.code}: ${where}: ${p.message}\n`;
     }
     for (const n of r.notes) out += `note: ${n}\n`;
+    if (r.digests) out += renderDigests(r.log, r.digests);
+    if (r.witness) out += renderWitness(r.log, r.witness);
     if (r.unchained > 0 && r.chained === 0) out += `note: ${r.log}: ${r.unchained} record(s) written before chaining existed (unchained, not checked)\n`;
   }
   return out;
@@ -158,3 +201,28 @@ const renderCounts = (counts: Readonly<Record<string, number>>): string =>
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .map(([k, n]) => `${k}=${n}`)
     .join(' ');
+
+/** The digest verdict of one log: one line, `digests: ok …` or `CODE: digest=…, seq=…: message`. */
+function renderDigests(log: string, d: DigestResult): string {
+  let out = '';
+  const p = d.problem;
+  if (p) {
+    const where = [`log=${log}`, ...(p.digest !== null ? [`digest=${p.digest}`] : []), ...(p.seq !== null ? [`seq=${p.seq}`] : [])].join(', ');
+    out += `${p.code}: ${where}: ${p.message}\n`;
+  } else {
+    out += `digests: ok: ${log}: ${d.digests} signed digest(s) in ${d.dir} cover seq ${d.covered}\n`;
+  }
+  for (const n of d.notes) out += `note: ${n}\n`;
+  return out;
+}
+
+/** The witness verdict of one log: one line, `witness: ok …` or `CODE: seq=…, seen_at=…: message`. */
+function renderWitness(log: string, w: WitnessResult): string {
+  const p = w.problem;
+  if (p) {
+    const where = [`log=${log}`, `instance=${w.instance}`, ...(p.seq !== null ? [`seq=${p.seq}`] : []), ...(p.at !== null ? [`seen_at=${p.at}`] : [])].join(', ');
+    return `${p.code}: ${where}: ${p.message}\n`;
+  }
+  const last = w.last_witnessed;
+  return `witness: ok: ${log}: ${w.pairs} (seq, head) pair(s) witnessed by ${w.url} for ${w.instance} agree with the log${last ? `; last witnessed seq ${last.seq} at ${last.at}` : ''}\n`;
+}

@@ -14,7 +14,8 @@ export type AuditEvent =
   | 'order_intent'
   | 'order_outcome'
   | 'order_unknown'
-  | 'audit_recovered';
+  | 'audit_recovered'
+  | 'digest';
 
 export type CycleStatus = 'NO_TRADE' | 'EXECUTED' | 'NO_OPPORTUNITIES';
 

@@ -154,6 +154,7 @@ function planOne(p: Proposal, product: Product | undefined, input: PlanOrdersInp
     notionalUsd,
     intent: p.intent,
     reason: p.reason,
+    conviction: p.conviction,
     tier: p.tier,
   };
   if (limitPrice !== undefined) order.limitPrice = limitPrice;

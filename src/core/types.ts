@@ -151,6 +151,8 @@ export interface PlannedOrder {
   notionalUsd: number; // quantity * (limit or reference price)
   intent: 'entry' | 'exit';
   reason: string;
+  /** The proposal's conviction (0..1) that sized the order; exits carry theirs too. */
+  conviction?: number;
   tier: TierName;
   cluster?: string;
   stopLossPct?: number;

@@ -4,6 +4,7 @@
  * (timeout, network) is resolved later by its client order id — never resent under a new id — and no
  * new entry is sent while any order is unresolved. Also: resolveUnknown and reconcile.
  */
+import { intentFields } from './intentRecord.ts';
 import { outcomeOf } from './outcome.ts';
 import type { OrderOutcome, PlannedOrder } from '../core/types.ts';
 import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
@@ -110,7 +111,7 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
     }
     // (2) the audit record of the intent; without it nothing is sent.
     try {
-      audit({ event: 'order_intent', client_order_id: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price, config_hash: configHash, cycle, intent: o.intent, type: o.type, post_only: o.postOnly });
+      audit({ event: 'order_intent', ...intentFields(o), config_hash: configHash, cycle });
     } catch {
       journal.updateIntent(o.clientOrderId, { status: 'rejected', ts: now, error: 'audit_unavailable' });
       return outcome(o, { status: 'rejected', error: 'audit_unavailable' });

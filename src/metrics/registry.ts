@@ -14,6 +14,7 @@ import {
   stageLabel,
   statusLabel,
 } from './labels.ts';
+import { chainHeadValue } from '../audit/chain.ts';
 
 /** Who this process is; set once at startup and exposed as info metrics. */
 export interface MetricsIdentity {
@@ -48,6 +49,10 @@ export interface TraderMetrics {
   setDrift(onDiskHash: string | null): void;
   auditWritten(): void;
   auditWriteFailed(): void;
+  /** The audit log's head after a write: trader_audit_seq and trader_audit_chain_head (the off-host witness). */
+  setAuditHead(seq: number, chain: string): void;
+  /** The trader_audit_seq served to the last /metrics request, and when (what a scraping witness last saw); null before any. */
+  lastServedAuditSeq(): { seq: number; at: string } | null;
   setKillSwitch(active: boolean): void;
   /** A notification delivered to / lost for a configured target (label: the target's name from app.yaml). */
   notificationSent(target: string): void;
@@ -99,6 +104,11 @@ export function createMetrics(id: MetricsIdentity): TraderMetrics {
   const auditErrors = new Counter({ name: 'trader_audit_write_errors_total', help: 'Audit records that could not be written', ...reg });
   const notifySent = new Counter({ name: 'trader_notifications_sent_total', help: 'Notifications delivered, by target', labelNames: ['target'], ...reg });
   const notifyFailed = new Counter({ name: 'trader_notifications_failed_total', help: 'Notifications that could not be delivered (retries exhausted, or queue full), by target', labelNames: ['target'], ...reg });
+  // Set together and read in one synchronous pass of a scrape: every scrape stores a matching pair.
+  const auditSeq = new Gauge({ name: 'trader_audit_seq', help: 'seq of the latest audit record', ...reg });
+  let headSeq = 0;
+  let served: { seq: number; at: string } | null = null;
+  const auditHead = new Gauge({ name: 'trader_audit_chain_head', help: 'First 13 hex digits of the latest audit record chain, as an integer (exact in a float64)', ...reg });
   const killSwitch = new Gauge({ name: 'trader_kill_switch_active', help: '1 while the kill switch is engaged', ...reg });
   const trading = new Gauge({ name: 'trader_trading_state', help: '1 for the current trading state (ACTIVE, REDUCING, HALTED)', labelNames: ['state'], ...reg });
   // 0 until the first cycle completes; the stall alert then counts from process_start_time_seconds.
@@ -133,6 +143,11 @@ export function createMetrics(id: MetricsIdentity): TraderMetrics {
     },
     auditWritten: () => auditRecords.inc(),
     auditWriteFailed: () => auditErrors.inc(),
+    setAuditHead(seq, chain) {
+      headSeq = seq;
+      auditSeq.set(seq);
+      auditHead.set(chainHeadValue(chain));
+    },
     setKillSwitch: (active) => killSwitch.set(active ? 1 : 0),
     notificationSent: (target) => notifySent.labels({ target }).inc(),
     notificationFailed: (target) => notifyFailed.labels({ target }).inc(),
@@ -142,6 +157,13 @@ export function createMetrics(id: MetricsIdentity): TraderMetrics {
     },
     setTradingState,
     setUp: (isUp) => up.set(isUp ? 1 : 0),
-    metricsText: () => registry.metrics(),
+    lastServedAuditSeq: () => served,
+    async metricsText() {
+      // The gauges are read synchronously when metrics() starts: this seq is the one in the text.
+      const seq = headSeq;
+      const text = await registry.metrics();
+      served = { seq, at: new Date().toISOString() };
+      return text;
+    },
   };
 }

@@ -27,6 +27,8 @@ export interface AuditChannelOptions {
   onWritten?: (record: Record<string, unknown>) => void;
   /** Called when a write fails and order flow halts (notifications). */
   onDown?: (down: AuditDown, file: string) => void;
+  /** Called after each record reached the log (signed digests: one may be due). */
+  afterAppend?: () => void;
 }
 
 /** Since when, and why, the audit log has refused writes. */
@@ -102,7 +104,9 @@ export class AuditChannel {
     try {
       const { seq } = audit.append(record);
       this.o.metrics.auditWritten();
+      this.o.metrics.setAuditHead(audit.head.seq, audit.head.chain);
       this.o.onWritten?.(record);
+      this.o.afterAppend?.();
       return seq;
     } catch (e) {
       if (!(e instanceof AuditWriteError)) throw e;

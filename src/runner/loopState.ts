@@ -24,6 +24,12 @@ export interface LoopState {
   killSwitchFile: string;
   auditFile: string;
   auditWritable: boolean;
+  /** seq of the latest record (null while the log is not open). */
+  auditSeq: number | null;
+  /** The newest signed digest; 'off' without TRADER_AUDIT_SIGNING_KEY, null before the first. */
+  lastDigest: { file: string; to_seq: number; created: string } | null | 'off';
+  /** The seq served to the last /metrics request (what a scraping witness last saw), and when. */
+  lastWitnessed: { seq: number; at: string } | null;
   logDir: string;
   /** The book at the current time at the last cycle's marks; undefined before start and after stop. */
   portfolio: PortfolioView | undefined;

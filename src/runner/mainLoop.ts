@@ -16,6 +16,7 @@ import type { RunMode } from '../config/schema/app.ts';
 import { ConfigDriftWatcher, type DriftStatus } from '../config/drift.ts';
 import { saveSnapshot } from '../config/snapshots.ts';
 import { AuditLogger } from '../audit/writer.ts';
+import { loadSigningKey, SIGNING_KEY_ENV } from '../audit/digestKey.ts';
 import type { CycleRecord } from '../core/auditRecord.ts';
 import { selectUniverse } from '../core/universe.ts';
 import { checkBooks, withoutRejected } from '../core/bookCheck.ts';
@@ -38,6 +39,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { createMetrics, type TraderMetrics } from '../metrics/registry.ts';
 import { healthFrom, type Health } from '../metrics/health.ts';
 import { AuditChannel } from './auditChannel.ts';
+import { AuditDigests } from './auditDigests.ts';
 import { wallClock, VirtualClock, type Clock } from './clock.ts';
 import { noTradeReason, type CycleStages } from './cycleOutcome.ts';
 import { buildCycleRecord } from './cycleRecord.ts';
@@ -105,6 +107,8 @@ export class TradingLoop {
   private readonly drift: DriftReport;
   /** Stamps records and turns a failed write into a halt of order flow. */
   private readonly records: AuditChannel;
+  /** Signed digests, with TRADER_AUDIT_SIGNING_KEY (a bad key stops the constructor: exit 2). */
+  private readonly digests?: AuditDigests;
   private readonly killSwitch: Omit<KillSwitchCheck, 'store' | 'now'>;
   /** Webhook notifications (app.yaml notifications); never in a backtest. */
   private readonly notices?: LoopNotices;
@@ -159,7 +163,11 @@ export class TradingLoop {
     const write = this.write;
     const notices = (this.notices = loopNotices({ app, mode: this.mode, configHash: this.configHash, log: this.log, metrics: this.metrics, store: () => this.store }));
     this.drift = new DriftReport({ watcher: new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash), configHash: this.configHash, metrics: this.metrics, log: this.log, write });
-    this.records = new AuditChannel({ instanceId: app.instance_id, mode: this.mode, configHash: this.configHash, codeVersion: this.version.label, clock: this.clock, metrics: this.metrics, log: this.log, onDiskHash: this.drift.onDiskHash, onWritten: (r) => notices?.written(r), onDown: (d, file) => notices?.auditDown(d, file) });
+    this.records = new AuditChannel({ instanceId: app.instance_id, mode: this.mode, configHash: this.configHash, codeVersion: this.version.label, clock: this.clock, metrics: this.metrics, log: this.log, onDiskHash: this.drift.onDiskHash, onWritten: (r) => notices?.written(r), onDown: (d, file) => notices?.auditDown(d, file), afterAppend: () => this.digests?.afterAppend() });
+    const signingKey = env[SIGNING_KEY_ENV];
+    if (signingKey) {
+      this.digests = new AuditDigests({ key: loadSigningKey(signingKey), instanceId: app.instance_id, intervalMs: app.logging.digest_interval_minutes * 60_000, clock: this.clock, log: this.log, write: (f) => this.write('digest', f) });
+    }
     this.killSwitch = { mode: this.mode, file: killSwitchPath(this.config.policy.governance.kill_switch_file), log: this.log, write };
     this.viewOpts = { drawdownWindowDays: this.config.policy.risk.max_drawdown_window_days };
   }
@@ -179,8 +187,11 @@ export class TradingLoop {
         hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
         rotation: { mode: app.logging.rotation.mode, maxBytes: app.logging.rotation.max_mb * 1024 * 1024, compress: app.logging.rotation.compress },
         headTime: () => this.clock.now(),
+        onRotated: (closed) => this.digests?.rotated(closed),
       });
       this.records.attach(this.audit);
+      this.metrics.setAuditHead(this.audit.head.seq, this.audit.head.chain);
+      this.digests?.open(this.audit);
       // A torn last line from a crash was moved aside on open: say so in the trail itself.
       for (const r of this.audit.recovered) this.write('audit_recovered', { quarantine_file: r.quarantineFile, bytes: r.bytes });
       saveSnapshot(this.logDir, this.config, { now: new Date(this.clock.now()), code: { code_hash: this.version.code.hash, code_version: this.version.label } });
@@ -331,6 +342,7 @@ export class TradingLoop {
   async stop(reason: string): Promise<void> {
     const cancelled = this.live && this.store ? await this.live.cancelOnShutdown(reason) : {};
     if (this.audit) this.write('shutdown', { reason, cycles_run: this.cyclesRun, ...cancelled });
+    this.digests?.afterAppend('shutdown');
     await this.notices?.close();
     this.metrics.setUp(false);
     await this.close();
@@ -361,6 +373,9 @@ export class TradingLoop {
       killSwitchFile: this.killSwitch.file,
       auditFile: this.auditFile,
       auditWritable: this.records.down === undefined,
+      auditSeq: this.audit?.head.seq ?? null,
+      lastDigest: this.digests ? this.digests.last : 'off',
+      lastWitnessed: this.metrics.lastServedAuditSeq(),
       logDir: this.logDir,
       portfolio: this.store?.view(this.clock.now(), this.lastMarks),
       marks: this.lastMarks,
@@ -430,6 +445,7 @@ export class TradingLoop {
     this.store = undefined;
     this.desk = undefined;
     this.records.attach(undefined);
+    this.digests?.close();
     this.audit = undefined;
     audit?.close();
     await audit?.whenIdle(); // a rotated file being gzip'd is finished before the lock goes, not left to the next start

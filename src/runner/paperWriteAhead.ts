@@ -6,13 +6,14 @@
 import type { RunMode } from '../config/schema/app.ts';
 import type { PlannedOrder } from '../core/types.ts';
 import type { AuditSink } from '../execution/live.ts';
+import { intentFields } from '../execution/intentRecord.ts';
 
 /** Writes PAPER's order intents through the strict sink; false when one did not reach the log (nothing may be sent). */
 export function writeAheadPaper(mode: RunMode, sink: AuditSink, orders: readonly PlannedOrder[], cycle: number): boolean {
   if (mode !== 'PAPER') return true;
   try {
     for (const o of orders) {
-      sink({ event: 'order_intent', client_order_id: o.clientOrderId, symbol: o.symbol, side: o.side, quantity: o.quantity, price: o.limitPrice ?? null, cycle });
+      sink({ event: 'order_intent', ...intentFields(o), cycle });
     }
     return true;
   } catch {

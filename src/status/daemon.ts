@@ -30,6 +30,12 @@ export interface DaemonStatus {
   kill_switch_present: boolean;
   audit_file: string;
   audit_writable: boolean;
+  /** seq of the latest audit record (null before the log is open). */
+  audit_seq: number | null;
+  /** The newest signed digest; 'off' without TRADER_AUDIT_SIGNING_KEY, null before the first. */
+  audit_last_digest: { file: string; to_seq: number; created: string } | null | 'off';
+  /** The seq served to the last /metrics scrape (what the Prometheus witness last saw), and when. */
+  audit_last_witnessed: { seq: number; at: string } | null;
   log_dir: string;
   portfolio:
     | {
@@ -67,6 +73,9 @@ export function daemonStatus(s: LoopState): DaemonStatus {
     kill_switch_present: killSwitchPresent(s.killSwitchFile),
     audit_file: s.auditFile,
     audit_writable: s.auditWritable,
+    audit_seq: s.auditSeq,
+    audit_last_digest: s.lastDigest,
+    audit_last_witnessed: s.lastWitnessed,
     log_dir: s.logDir,
     portfolio: view && {
       cash_usd: round2(view.cashUsd),

@@ -215,6 +215,7 @@ describe('planOrders', () => {
         notionalUsd: 499.99957992,
         intent: 'entry',
         reason: 'breakout',
+        conviction: 0.8,
         tier: 'tier_1',
         cluster: 'store_of_value',
         stopLossPct: 4,

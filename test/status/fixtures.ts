@@ -78,6 +78,9 @@ export function fakeStatus(hash: string, over: Partial<DaemonStatus> = {}): Daem
     kill_switch_present: false,
     audit_file: '/srv/247trader/logs/247trader-v2_audit.jsonl',
     audit_writable: true,
+    audit_seq: 4812,
+    audit_last_digest: { file: '247trader-v2_audit.000000004701-000000004790.digest.json', to_seq: 4790, created: '2026-01-02T02:00:00.000Z' },
+    audit_last_witnessed: { seq: 4809, at: '2026-01-02T02:02:45.000Z' },
     log_dir: '/srv/247trader/logs',
     portfolio: {
       cash_usd: 8412.55,

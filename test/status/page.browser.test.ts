@@ -117,6 +117,9 @@ describe.skipIf(!HAVE_CHROMIUM)('status page in a real browser against a running
     expect(await page.textContent('#trading-state')).toBe('ACTIVE');
     expect(await page.textContent('#cash')).toMatch(/^\$[\d,]+\.\d\d$/);
     expect(await page.locator('#chart svg rect').count()).toBeGreaterThan(0);
+    // Audit trust: no signing key here, and nothing has scraped /metrics yet.
+    expect(await page.textContent('#audit-digest')).toBe('offno TRADER_AUDIT_SIGNING_KEY');
+    expect(await page.textContent('#audit-witness')).toBe('not scraped yet');
     expect(await page.locator('#cycles tbody tr').first().locator('td').nth(2).textContent()).toMatch(/^(NO_TRADE|EXECUTED|NO_OPPORTUNITIES)$/);
 
     // Timeline, newest first: the edit (before → loaded), then the first hash.

@@ -29,6 +29,8 @@ export const appSchema = z.strictObject({
     dir: path(),
     audit_file: path(),
     audit_fsync: oneOf(['always', 'batch']),
+    /** Minutes between signed digests (with TRADER_AUDIT_SIGNING_KEY), by the daemon's clock. */
+    digest_interval_minutes: num(1, 10_080).default(60),
     rotation: z.strictObject({
       mode: oneOf(['off', 'daily', 'size']),
       max_mb: num(1, 1_000_000),
