@@ -32,9 +32,10 @@ function open(file: string, clock: { t: number }, extra: Partial<AuditLoggerOpti
     log.append(r);
     digest();
   };
-  const close = () => {
+  const close = async () => {
     digest('shutdown');
     log.close();
+    await log.whenIdle(); // rotated files are gzip'd in the background
   };
   return { log, append, close };
 }
@@ -55,7 +56,7 @@ describe('DigestTrail with the audit writer', () => {
       w.append(rec(i));
       clock.t += 60_000;
     }
-    w.close();
+    await w.close();
     const ds = digestsIn(dir);
     const rotations = ds.filter((x) => x.d.reason === 'rotation');
     expect(rotations.length).toBeGreaterThanOrEqual(3);
@@ -93,7 +94,7 @@ describe('DigestTrail with the audit writer', () => {
     const clock = { t: Date.UTC(2026, 10, 26) };
     const first = open(file, clock);
     for (let i = 1; i <= 5; i++) first.append(rec(i));
-    first.close(); // shutdown digest 1..5, then its digest record (seq 6)
+    await first.close(); // shutdown digest 1..5, then its digest record (seq 6)
     // A second life without a key: two records no trail sees.
     const plain = AuditLogger.open({ file, fsync: 'batch' });
     plain.append(rec(7));
@@ -101,7 +102,7 @@ describe('DigestTrail with the audit writer', () => {
     plain.close();
     const second = open(file, clock);
     second.append(rec(9));
-    second.close();
+    await second.close();
     const ds = digestsIn(dir);
     expect(ds.map((x) => [x.d.from_seq, x.d.to_seq, x.d.previous_digest])).toEqual([
       [1, 5, null],
