@@ -49,5 +49,6 @@ export function fetchDigests(dir: string, names: readonly string[], key: KeyObje
       void w.terminate();
     });
     w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`digest reader thread exited (${code}) before it answered`))); // no-op after resolve
   });
 }

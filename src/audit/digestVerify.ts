@@ -93,9 +93,9 @@ export async function verifyWithDigests(group: LogGroup, publicKey: KeyObject, o
     ...opts,
     onRecord: (seq, chain, buf, start, end) => {
       if (edges.has(seq)) chains.set(seq, chain);
-      // Digest records are rare: a bounded search of the line's first bytes (the event is the second field).
-      const i = buf.indexOf(DIGEST_TAG, start);
-      if (i >= 0 && i < Math.min(end, start + 96)) named.push({ seq, line: buf.toString('utf8', start, end) });
+      // Digest records are rare: a search of the line's first bytes only (the event is the second
+      // field); an unbounded indexOf would scan the rest of the block for every line.
+      if (buf.subarray(start, Math.min(end, start + 96)).indexOf(DIGEST_TAG) >= 0) named.push({ seq, line: buf.toString('utf8', start, end) });
     },
   });
   const loaded = checkDigestChain(dir, logName, await fetched, fail);
