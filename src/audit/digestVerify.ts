@@ -7,8 +7,9 @@
  *   3. the log: the chain of record from_seq - 1 is first_chain and that of to_seq is last_chain,
  *      so the records in between chain to exactly what was signed (a log rewritten from an edited
  *      record onwards, chains recomputed, passes plain verify and fails here);
- *   4. every `digest` record in the log names a digest that is there, with that sha256 (the newest
- *      digest deleted has no successor, but the log still names it);
+ *   4. the `digest` records (the record after each digest's last one, and any after the newest
+ *      digest found) name digests that are there, with that sha256 (the newest digest deleted has
+ *      no successor, but the log still names it);
  *   5. the files closed by rotation hash to what the digest says.
  * The first problem found is reported (1–2 before 3–5).
  */
@@ -82,10 +83,16 @@ export async function verifyWithDigests(group: LogGroup, publicKey: KeyObject, o
   const fetched = fetchDigests(dir, names, publicKey);
   fetched.catch(() => {}); // awaited (and thrown) after the pass; not an unhandled rejection during it
   const edges = new Set<number>();
+  // Where `digest` records sit: right after each digest's last record, and anywhere after the
+  // newest one found (a deleted newest digest's record is there). No other line is looked into.
+  const recordAt = new Set<number>();
+  let newestTo = 0;
   for (const n of names) {
     const [from, to] = seqsOfName(n);
     if (from > 1) edges.add(from - 1);
     edges.add(to);
+    recordAt.add(to + 1);
+    newestTo = Math.max(newestTo, to);
   }
   const chains = new Map<number, string>();
   const named: { seq: number; line: string }[] = [];
@@ -93,9 +100,7 @@ export async function verifyWithDigests(group: LogGroup, publicKey: KeyObject, o
     ...opts,
     onRecord: (seq, chain, buf, start, end) => {
       if (edges.has(seq)) chains.set(seq, chain);
-      // Digest records are rare: a search of the line's first bytes only (the event is the second
-      // field); an unbounded indexOf would scan the rest of the block for every line.
-      if (buf.subarray(start, Math.min(end, start + 96)).indexOf(DIGEST_TAG) >= 0) named.push({ seq, line: buf.toString('utf8', start, end) });
+      if ((seq > newestTo || recordAt.has(seq)) && buf.subarray(start, Math.min(end, start + 96)).indexOf(DIGEST_TAG) >= 0) named.push({ seq, line: buf.toString('utf8', start, end) });
     },
   });
   const loaded = checkDigestChain(dir, logName, await fetched, fail);
