@@ -42,6 +42,7 @@ const INVARIANT: Record<string, (tmp: string) => unknown> = {
   'logging.dir': (tmp) => join(tmp, 'other-logs'),
   'logging.audit_file': () => 'other_audit.jsonl',
   'logging.audit_fsync': () => 'batch',
+  'logging.digest_interval_minutes': () => 5,
   'logging.rotation.mode': () => 'daily',
   'logging.rotation.max_mb': () => 1,
   'logging.rotation.compress': () => false,
