@@ -176,7 +176,7 @@ describe('audit orders on a LIVE log against the fake Coinbase', () => {
   let loop: TradingLoop;
 
   beforeAll(async () => {
-    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 1_000_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
+    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
     ex = createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 300, rateLimitMs: 1, clock, retry: { attempts: 3, baseMs: 10, maxMs: 40 }, random: () => 0.5, marketsTtlMs: Number.MAX_SAFE_INTEGER });
     loop = new TradingLoop({ configDir: liveTestConfig(root), mode: 'LIVE', logDir, dataDir: join(root, 'data'), clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: 900 });
     await loop.start();
