@@ -10,14 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrderRowBuilder, type OrderRow } from '../../src/audit/orderRows.ts';
 import { renderOrdersCsv } from '../../src/audit/orders.ts';
-import { createCcxtExchange, type CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
-import { silentLogger } from '../../src/log.ts';
-import { VirtualClock } from '../../src/runner/clock.ts';
-import { TradingLoop } from '../../src/runner/mainLoop.ts';
+import type { TradingLoop } from '../../src/runner/mainLoop.ts';
 import { seededRandom } from '../../src/runner/schedule.ts';
-import { startFakeCoinbase, type FakeCoinbase } from '../fakes/fakeCoinbase.ts';
+import type { FakeCoinbase } from '../fakes/fakeCoinbase.ts';
 import { ROOT, runCli, tempDir } from '../helpers/cli.ts';
-import { API_KEY, CREDENTIALS_ENV, PUBLIC, SECRET, liquidProducts, liveTestConfig, sweepBook } from '../live/helpers.ts';
+import { runLiveLoop, sweepBook, type LiveRun } from '../live/helpers.ts';
 
 const T = (min: number, ms = 0) => new Date(Date.UTC(2026, 10, 26, 10, min, 0, ms)).toISOString();
 const base = (seq: number, event: string, mode = 'LIVE') => ({ timestamp: T(seq, 123), event, instance_id: 'trader-1', mode, config_hash: 'bfb734a7aa5cb0a8', code_version: '0.1.0+abc', seq });
@@ -166,43 +163,39 @@ describe('audit orders through the CLI', () => {
 });
 
 describe('audit orders on a LIVE log against the fake Coinbase', () => {
-  const T0 = Date.UTC(2025, 0, 6, 12, 0, 30);
   const CYCLES = 60;
   const root = tempDir('247t-orders-live-');
   const logDir = join(root, 'logs');
-  const clock = new VirtualClock(T0);
+  let run: LiveRun | undefined;
   let fake: FakeCoinbase;
-  let ex: CcxtExchange;
   let loop: TradingLoop;
 
   beforeAll(async () => {
-    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
-    ex = createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 300, rateLimitMs: 1, clock, retry: { attempts: 3, baseMs: 10, maxMs: 40 }, random: () => 0.5, marketsTtlMs: Number.MAX_SAFE_INTEGER });
-    loop = new TradingLoop({ configDir: liveTestConfig(root), mode: 'LIVE', logDir, dataDir: join(root, 'data'), clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: 900 });
-    await loop.start();
     const rand = seededRandom(20);
-    for (let k = 0; k < CYCLES; k++) {
-      const r = rand();
-      // The crash loop's kinds of trouble: the answer lost after the venue booked the order, a refused send, partial fills.
-      if (rand() < 0.5) sweepBook(fake);
-      if (r < 0.1) fake.inject({ kind: 'timeout_after_accept', ms: 600 });
-      else if (r < 0.2) fake.inject({ kind: '5xx', path: '/api/v3/brokerage/orders', method: 'POST' });
-      else if (r < 0.35) fake.inject({ kind: 'partial_fill', fraction: 0.5 });
-      await loop.runCycle();
-      clock.advance(900_000);
-    }
-    // Clean cycles at the end: an order whose answer was lost is looked up before the daemon stops.
-    fake.clearFaults();
-    for (let k = 0; k < 2; k++) {
-      await loop.runCycle();
-      clock.advance(900_000);
-    }
-    await loop.stop('signal SIGTERM');
+    run = await runLiveLoop({
+      root,
+      balances: { USD: 10_000 },
+      adapter: { timeoutMs: 300, retry: { attempts: 3, baseMs: 10, maxMs: 40 }, random: () => 0.5 },
+      // CYCLES with trouble, then two clean ones: an order whose answer was lost is looked up before the daemon stops.
+      cycles: CYCLES + 2,
+      intervalS: 900,
+      beforeCycle: (k, { fake }) => {
+        if (k === CYCLES) fake.clearFaults();
+        if (k >= CYCLES) return;
+        const r = rand();
+        // The crash loop's kinds of trouble: the answer lost after the venue booked the order, a refused send, partial fills.
+        if (rand() < 0.5) sweepBook(fake);
+        if (r < 0.1) fake.inject({ kind: 'timeout_after_accept', ms: 600 });
+        else if (r < 0.2) fake.inject({ kind: '5xx', path: '/api/v3/brokerage/orders', method: 'POST' });
+        else if (r < 0.35) fake.inject({ kind: 'partial_fill', fraction: 0.5 });
+      },
+    });
+    ({ fake, loop } = run);
   }, 120_000);
 
   afterAll(async () => {
-    await ex?.close();
-    await fake?.close();
+    await run?.ex.close();
+    await run?.fake.close();
   });
 
   it('every venue order then an intent, a submit and an outcome row, with the venue id, the algorithm and the decision', () => {

@@ -7,17 +7,11 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CycleRecord } from '../../src/core/auditRecord.ts';
-import { createCcxtExchange, type CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
-import { silentLogger } from '../../src/log.ts';
-import { VirtualClock } from '../../src/runner/clock.ts';
-import { TradingLoop } from '../../src/runner/mainLoop.ts';
 import { StateStore } from '../../src/state/store.ts';
-import { startFakeCoinbase, type FakeCoinbase } from '../fakes/fakeCoinbase.ts';
+import type { FakeCoinbase } from '../fakes/fakeCoinbase.ts';
 import { tempDir } from '../helpers/cli.ts';
-import { API_KEY, CREDENTIALS_ENV, PUBLIC, SECRET, auditRecords, editYaml, liquidProducts, liveTestConfig } from './helpers.ts';
+import { auditRecords, editYaml, runLiveLoop, type LiveRun } from './helpers.ts';
 
-const T0 = Date.UTC(2025, 0, 6, 12, 0, 30);
 const INTERVAL_S = 900;
 const CYCLES = 40;
 
@@ -25,27 +19,17 @@ describe('LIVE market orders: fee-inclusive buys, whole exits, dust', () => {
   const root = tempDir('247t-live-fees-');
   const logDir = join(root, 'logs');
   const dataDir = join(root, 'data');
-  const clock = new VirtualClock(T0);
+  let run: LiveRun | undefined;
   let fake: FakeCoinbase;
-  let ex: CcxtExchange;
-  const cycles: CycleRecord[] = [];
 
   beforeAll(async () => {
-    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
-    const configDir = liveTestConfig(root, { edit: (dir) => editYaml(dir, 'policy.yaml', (d) => (d.execution.order_type = 'market')) });
-    ex = createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 2000, rateLimitMs: 1, clock, marketsTtlMs: Number.MAX_SAFE_INTEGER });
-    const loop = new TradingLoop({ configDir, mode: 'LIVE', logDir, dataDir, clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
-    await loop.start();
-    for (let k = 0; k < CYCLES; k++) {
-      cycles.push(await loop.runCycle());
-      clock.advance(INTERVAL_S * 1000);
-    }
-    await loop.stop('signal SIGTERM');
+    run = await runLiveLoop({ root, balances: { USD: 10_000 }, edit: (dir) => editYaml(dir, 'policy.yaml', (d) => (d.execution.order_type = 'market')), cycles: CYCLES, intervalS: INTERVAL_S });
+    fake = run.fake;
   }, 120_000);
 
   afterAll(async () => {
-    await ex?.close();
-    await fake?.close();
+    await run?.ex.close();
+    await run?.fake.close();
   });
 
   it('every market buy is booked with the filled size and fee the venue reported (off the increment grid)', () => {

@@ -5,9 +5,14 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { CLI, ROOT, clockEnv, copyConfig, tempDir } from '../helpers/cli.ts';
+import type { CycleRecord } from '../../src/core/auditRecord.ts';
+import { createCcxtExchange, type CcxtExchange, type CcxtExchangeOptions } from '../../src/exchange/ccxt/adapter.ts';
+import { silentLogger } from '../../src/log.ts';
+import { VirtualClock } from '../../src/runner/clock.ts';
+import { TradingLoop } from '../../src/runner/mainLoop.ts';
 import { StateStore } from '../../src/state/store.ts';
 import type { StoreMode } from '../../src/state/types.ts';
-import { fakeProduct, type FakeCoinbase, type FakeProduct } from '../fakes/fakeCoinbase.ts';
+import { fakeProduct, startFakeCoinbase, type FakeCoinbase, type FakeProduct } from '../fakes/fakeCoinbase.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 /** A fresh EC key per test run, as Coinbase CDP keys are: the secret is a PEM. */
@@ -201,3 +206,77 @@ export function seedPosition(dataDir: string, mode: StoreMode, symbol: string, q
 
 /** The run arguments for one daemon's directories. */
 export const dirArgs = (d: { logDir: string; dataDir: string }, configDir: string, ...more: string[]): string[] => ['--config-dir', configDir, '--log-dir', d.logDir, '--data-dir', d.dataDir, ...more];
+
+/** The pinned start of the in-process LIVE suites' virtual clock. */
+export const LIVE_T0 = Date.UTC(2025, 0, 6, 12, 0, 30);
+
+/** A ccxt adapter on the fake Coinbase, signed with the test key, on the given clock (`more` overrides the defaults). */
+export function liveAdapter(fake: FakeCoinbase, clock: VirtualClock, more: Partial<CcxtExchangeOptions> = {}): CcxtExchange {
+  return createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 2000, rateLimitMs: 1, clock, marketsTtlMs: Number.MAX_SAFE_INTEGER, ...more });
+}
+
+/** Runs `n` cycles of a started loop, advancing the clock one interval after each; `before`/`after` run around each cycle. */
+export async function runCycles(
+  loop: TradingLoop,
+  clock: VirtualClock,
+  n: number,
+  intervalS: number,
+  hooks: { before?: (k: number) => void; after?: (k: number, cycle: CycleRecord) => void } = {},
+): Promise<CycleRecord[]> {
+  const cycles: CycleRecord[] = [];
+  for (let k = 0; k < n; k++) {
+    hooks.before?.(k);
+    const c = await loop.runCycle();
+    cycles.push(c);
+    hooks.after?.(k, c);
+    clock.advance(intervalS * 1000);
+  }
+  return cycles;
+}
+
+/** What one in-process LIVE run leaves for the assertions (close `ex` and `fake` when done). */
+export interface LiveRun {
+  fake: FakeCoinbase;
+  ex: CcxtExchange;
+  loop: TradingLoop;
+  clock: VirtualClock;
+  logDir: string;
+  dataDir: string;
+  cycles: CycleRecord[];
+}
+
+/**
+ * One LIVE daemon in process against the fake Coinbase, all on one virtual clock from LIVE_T0: the fake
+ * funded with `balances`, liveTestConfig(root, { edit }), `cycles` cycles `intervalS` apart, then a stop.
+ * `beforeCycle`/`afterCycle` run around each cycle (the run's `cycles` is filled at the end). A run that fails closes its fake and adapter.
+ */
+export async function runLiveLoop(o: {
+  root: string;
+  balances: Record<string, number>;
+  cycles: number;
+  intervalS: number;
+  edit?: (dir: string) => void;
+  adapter?: Partial<CcxtExchangeOptions>;
+  beforeCycle?: (k: number, run: LiveRun) => void;
+  afterCycle?: (k: number, cycle: CycleRecord, run: LiveRun) => void;
+}): Promise<LiveRun> {
+  const clock = new VirtualClock(LIVE_T0);
+  const logDir = join(o.root, 'logs');
+  const dataDir = join(o.root, 'data');
+  const fake = await startFakeCoinbase({ products: liquidProducts(), balances: o.balances, now: () => clock.now(), verifyKeyPem: PUBLIC });
+  let ex: CcxtExchange | undefined;
+  try {
+    const configDir = liveTestConfig(o.root, { edit: o.edit });
+    ex = liveAdapter(fake, clock, o.adapter);
+    const loop = new TradingLoop({ configDir, mode: 'LIVE', logDir, dataDir, clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: o.intervalS });
+    const run: LiveRun = { fake, ex, loop, clock, logDir, dataDir, cycles: [] };
+    await loop.start();
+    run.cycles = await runCycles(loop, clock, o.cycles, o.intervalS, { before: (k) => o.beforeCycle?.(k, run), after: (k, c) => o.afterCycle?.(k, c, run) });
+    await loop.stop('signal SIGTERM');
+    return run;
+  } catch (e) {
+    await ex?.close();
+    await fake.close();
+    throw e;
+  }
+}

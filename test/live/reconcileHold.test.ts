@@ -7,55 +7,48 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleRecord } from '../../src/core/auditRecord.ts';
-import { createCcxtExchange, type CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
-import { silentLogger } from '../../src/log.ts';
-import { VirtualClock } from '../../src/runner/clock.ts';
-import { TradingLoop } from '../../src/runner/mainLoop.ts';
 import { RECONCILE_EVERY_CYCLES } from '../../src/runner/reconcileStep.ts';
 import { fileControlRequest } from '../../src/control/requests.ts';
-import { startFakeCoinbase, type FakeCoinbase } from '../fakes/fakeCoinbase.ts';
 import { tempDir } from '../helpers/cli.ts';
-import { API_KEY, CREDENTIALS_ENV, PUBLIC, SECRET, auditRecords, liquidProducts, liveTestConfig, sweepBook } from './helpers.ts';
+import { auditRecords, runLiveLoop, sweepBook, type LiveRun } from './helpers.ts';
 
-const T0 = Date.UTC(2025, 0, 6, 12, 0, 30);
 const INTERVAL_S = 900;
 
 describe('LIVE: money-changing reconcile differences while running', () => {
   const root = tempDir('247t-live-hold-');
   const logDir = join(root, 'logs');
   const dataDir = join(root, 'data');
-  const clock = new VirtualClock(T0);
-  let fake: FakeCoinbase;
-  let ex: CcxtExchange;
-  const cycles: CycleRecord[] = [];
+  let run: LiveRun | undefined;
+  let cycles: CycleRecord[] = [];
   /** Cycle numbers: the difference appears after cycle 3; the operator resumes after the hold's 3rd cycle. */
   let heldAt = -1;
   let resumedAt = -1;
 
   beforeAll(async () => {
-    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
-    ex = createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 2000, rateLimitMs: 1, clock, marketsTtlMs: Number.MAX_SAFE_INTEGER });
-    const loop = new TradingLoop({ configDir: liveTestConfig(root), mode: 'LIVE', logDir, dataDir, clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
-    await loop.start();
-    for (let k = 0; k < RECONCILE_EVERY_CYCLES + 6; k++) {
-      if (k === 3) fake.state.balances.set('DOGE', 1234); // somebody bought DOGE on the account
-      if (k % 2 === 1) sweepBook(fake);
-      const c = await loop.runCycle();
-      cycles.push(c);
-      if (heldAt < 0 && c.risk_violations.some((v) => v.startsWith('RECONCILE_DIFFERENCE'))) heldAt = k;
-      if (heldAt >= 0 && k === heldAt + 2) {
-        fake.state.balances.delete('DOGE'); // the operator sorted the account out…
-        fileControlRequest(dataDir, { action: 'resume', by: 'ops on call', reason: 'account checked', at: new Date(clock.now()).toISOString() }); // …and resumed (`247trader resume`)
-        resumedAt = k + 1;
-      }
-      clock.advance(INTERVAL_S * 1000);
-    }
-    await loop.stop('signal SIGTERM');
+    run = await runLiveLoop({
+      root,
+      balances: { USD: 10_000 },
+      cycles: RECONCILE_EVERY_CYCLES + 6,
+      intervalS: INTERVAL_S,
+      beforeCycle: (k, { fake }) => {
+        if (k === 3) fake.state.balances.set('DOGE', 1234); // somebody bought DOGE on the account
+        if (k % 2 === 1) sweepBook(fake);
+      },
+      afterCycle: (k, c, { fake, clock }) => {
+        if (heldAt < 0 && c.risk_violations.some((v) => v.startsWith('RECONCILE_DIFFERENCE'))) heldAt = k;
+        if (heldAt >= 0 && k === heldAt + 2) {
+          fake.state.balances.delete('DOGE'); // the operator sorted the account out…
+          fileControlRequest(dataDir, { action: 'resume', by: 'ops on call', reason: 'account checked', at: new Date(clock.now()).toISOString() }); // …and resumed (`247trader resume`)
+          resumedAt = k + 1;
+        }
+      },
+    });
+    cycles = run.cycles;
   }, 120_000);
 
   afterAll(async () => {
-    await ex?.close();
-    await fake?.close();
+    await run?.ex.close();
+    await run?.fake.close();
   });
 
   it('the periodic reconcile that sees the difference writes a halt record (REDUCING) naming it', () => {

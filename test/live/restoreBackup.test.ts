@@ -7,7 +7,7 @@
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCcxtExchange, type CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
+import type { CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
 import { silentLogger } from '../../src/log.ts';
 import { VirtualClock } from '../../src/runner/clock.ts';
 import { TradingLoop } from '../../src/runner/mainLoop.ts';
@@ -15,9 +15,8 @@ import { ReconcileRefused } from '../../src/runner/reconcileStep.ts';
 import { StateStore } from '../../src/state/store.ts';
 import { startFakeCoinbase, type FakeCoinbase } from '../fakes/fakeCoinbase.ts';
 import { tempDir } from '../helpers/cli.ts';
-import { API_KEY, CREDENTIALS_ENV, PUBLIC, SECRET, auditRecords, liquidProducts, liveTestConfig, sweepBook } from './helpers.ts';
+import { CREDENTIALS_ENV, LIVE_T0, PUBLIC, auditRecords, liquidProducts, liveAdapter, liveTestConfig, runCycles, sweepBook } from './helpers.ts';
 
-const T0 = Date.UTC(2025, 0, 6, 12, 0, 30);
 const INTERVAL_S = 900;
 
 describe('LIVE after restoring an old state backup', () => {
@@ -26,7 +25,7 @@ describe('LIVE after restoring an old state backup', () => {
   const dataDir = join(root, 'data');
   const backup = join(root, 'backup');
   const configDir = liveTestConfig(root);
-  const clock = new VirtualClock(T0);
+  const clock = new VirtualClock(LIVE_T0);
   let fake: FakeCoinbase | undefined;
   const adapters: CcxtExchange[] = [];
   afterAll(async () => {
@@ -35,17 +34,16 @@ describe('LIVE after restoring an old state backup', () => {
   });
 
   const daemon = (accept = false) => {
-    const ex = createCcxtExchange({ urlOverride: fake!.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 2000, rateLimitMs: 1, clock, marketsTtlMs: Number.MAX_SAFE_INTEGER });
+    const ex = liveAdapter(fake!, clock);
     adapters.push(ex);
     return new TradingLoop({ configDir, mode: 'LIVE', logDir, dataDir, clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S, acceptReconcileDifferences: accept });
   };
-  const run = async (loop: TradingLoop, n: number) => {
-    for (let k = 0; k < n; k++) {
-      if (k % 2 === 1) sweepBook(fake!);
-      await loop.runCycle();
-      clock.advance(INTERVAL_S * 1000);
-    }
-  };
+  const run = (loop: TradingLoop, n: number) =>
+    runCycles(loop, clock, n, INTERVAL_S, {
+      before: (k) => {
+        if (k % 2 === 1) sweepBook(fake!);
+      },
+    });
 
   it('cycle numbers repeat but client ids do not; startup refuses the differences, accepted it trades on and books nothing twice', async () => {
     fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000 }, now: () => clock.now(), verifyKeyPem: PUBLIC });

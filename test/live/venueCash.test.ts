@@ -7,15 +7,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleRecord } from '../../src/core/auditRecord.ts';
-import { createCcxtExchange, type CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
-import { silentLogger } from '../../src/log.ts';
-import { VirtualClock } from '../../src/runner/clock.ts';
-import { TradingLoop } from '../../src/runner/mainLoop.ts';
-import { startFakeCoinbase, type FakeCoinbase } from '../fakes/fakeCoinbase.ts';
 import { tempDir } from '../helpers/cli.ts';
-import { API_KEY, CREDENTIALS_ENV, PUBLIC, SECRET, auditRecords, editYaml, liquidProducts, liveTestConfig, sweepBook } from './helpers.ts';
+import { auditRecords, editYaml, runLiveLoop, sweepBook, type LiveRun } from './helpers.ts';
 
-const T0 = Date.UTC(2025, 0, 6, 12, 0, 30);
 const CYCLES = 40;
 const INTERVAL_S = 900;
 /** Entry size in the test policy: 10 % of equity per entry (every tier), so $500 gives ~$50 entries. */
@@ -24,34 +18,29 @@ const ENTRY_PCT = 10;
 describe('LIVE cash from the venue account', () => {
   const root = tempDir('247t-live-cash-');
   const logDir = join(root, 'logs');
-  const dataDir = join(root, 'data');
-  const clock = new VirtualClock(T0);
-  let fake: FakeCoinbase;
-  let ex: CcxtExchange;
-  const cycles: CycleRecord[] = [];
+  let run: LiveRun | undefined;
+  let cycles: CycleRecord[] = [];
 
   beforeAll(async () => {
-    fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 500 }, now: () => clock.now(), verifyKeyPem: PUBLIC });
-    const configDir = liveTestConfig(root, {
+    run = await runLiveLoop({
+      root,
+      balances: { USD: 500 },
       edit: (dir) =>
         editYaml(dir, 'policy.yaml', (d) => {
           Object.assign(d.sizing, { tier_1_pct: ENTRY_PCT, tier_2_pct: ENTRY_PCT, tier_3_pct: ENTRY_PCT, min_notional_usd: 1, starting_cash_usd: 10_000 });
         }),
+      cycles: CYCLES,
+      intervalS: INTERVAL_S,
+      beforeCycle: (k, r) => {
+        if (k % 2 === 1) sweepBook(r.fake);
+      },
     });
-    ex = createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 2000, rateLimitMs: 1, clock, marketsTtlMs: Number.MAX_SAFE_INTEGER });
-    const loop = new TradingLoop({ configDir, mode: 'LIVE', logDir, dataDir, clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
-    await loop.start();
-    for (let k = 0; k < CYCLES; k++) {
-      if (k % 2 === 1) sweepBook(fake);
-      cycles.push(await loop.runCycle());
-      clock.advance(INTERVAL_S * 1000);
-    }
-    await loop.stop('signal SIGTERM');
+    cycles = run.cycles;
   }, 120_000);
 
   afterAll(async () => {
-    await ex?.close();
-    await fake?.close();
+    await run?.ex.close();
+    await run?.fake.close();
   });
 
   it('startup reads every page of wallets and takes $500 as the cash; the first cycle record says equity ≈ 500', () => {
