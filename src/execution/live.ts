@@ -176,14 +176,23 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
   }
 }
 
-/** The fields of an order_outcome audit record. */
-interface OutcomeRecord {
+/** The order an order_outcome or order_conflict record is about. */
+interface OrderRef {
   clientOrderId: string;
   symbol: string;
   side: string;
   quantity: number;
   price: number | null;
   cycle: number;
+}
+
+/** The order's fields and the config hash, as every order_outcome and order_conflict record carries them. */
+function orderRefFields(r: OrderRef, configHash: string): Record<string, unknown> {
+  return { client_order_id: r.clientOrderId, symbol: r.symbol, side: r.side, quantity: r.quantity, price: r.price, config_hash: configHash, cycle: r.cycle };
+}
+
+/** The fields of an order_outcome audit record. */
+interface OutcomeRecord extends OrderRef {
   status: OrderStatus;
   orderId: string | null;
   filledQty: number;
@@ -196,13 +205,7 @@ interface OutcomeRecord {
 function outcomeRecord(r: OutcomeRecord, configHash: string): Record<string, unknown> {
   return {
     event: 'order_outcome',
-    client_order_id: r.clientOrderId,
-    symbol: r.symbol,
-    side: r.side,
-    quantity: r.quantity,
-    price: r.price,
-    config_hash: configHash,
-    cycle: r.cycle,
+    ...orderRefFields(r, configHash),
     status: r.status,
     order_id: r.orderId,
     filled_qty: r.filledQty,
@@ -236,13 +239,7 @@ export function conflictOf(
 }
 
 /** What an `order_conflict` record says. */
-interface ConflictFacts {
-  clientOrderId: string;
-  symbol: string;
-  side: string;
-  quantity: number;
-  price: number | null;
-  cycle: number;
+interface ConflictFacts extends OrderRef {
   conflict: string;
   info: OrderInfo;
   now: number;
@@ -251,13 +248,7 @@ interface ConflictFacts {
 function conflictRecord(c: ConflictFacts, configHash: string): Record<string, unknown> {
   return {
     event: 'order_conflict',
-    client_order_id: c.clientOrderId,
-    symbol: c.symbol,
-    side: c.side,
-    quantity: c.quantity,
-    price: c.price,
-    config_hash: configHash,
-    cycle: c.cycle,
+    ...orderRefFields(c, configHash),
     conflict: c.conflict,
     venue_order: { order_id: c.info.exchangeOrderId, symbol: c.info.symbol, side: c.info.side, status: c.info.status, quantity: c.info.quantity, filled_qty: c.info.filledQty, created_at: c.info.createdAt > 0 ? new Date(c.info.createdAt).toISOString() : null },
     booked: false,
