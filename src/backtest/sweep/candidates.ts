@@ -3,6 +3,7 @@
  * or a seeded random sample of them. Pure and deterministic: the same grid gives the same list.
  */
 import { UsageError } from '../../errors.ts';
+import { seededRandom } from '../../runner/schedule.ts';
 import type { Grid } from './grid.ts';
 
 /** One candidate: a value per axis, in axis order. */
@@ -22,21 +23,9 @@ function decode(grid: Grid, i: number): Assignment {
   return out;
 }
 
-/** mulberry32: a small seeded generator, so a sample is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** N distinct indexes below `total` (Floyd's algorithm), ascending. */
 function sample(total: number, n: number, seed: number): number[] {
-  const next = rng(seed);
+  const next = seededRandom(seed); // mulberry32: the same sample on every machine
   const chosen = new Set<number>();
   for (let j = total - n; j < total; j++) {
     const t = Math.floor(next() * (j + 1));
