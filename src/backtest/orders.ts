@@ -4,18 +4,11 @@
  * from `proposal_rejections`), and exits by reason.
  */
 import type { CycleRecord } from '../core/auditRecord.ts';
+import { ORDER_DENIAL_CODES } from '../core/denials.ts';
 import { countBy } from './stats.ts';
 
 /** Codes only order sizing and the pre-trade controls give (risk denials of proposals are not orders). */
-const ORDER_DENIAL_CODES: ReadonlySet<string> = new Set([
-  'MIN_QUANTITY',
-  'NO_MARKET_PRICE',
-  'PRICE_COLLAR',
-  'MAX_ORDER_NOTIONAL',
-  'MAX_ORDER_QUANTITY',
-  'ORDERS_PER_MINUTE',
-  'DUPLICATE_ORDER',
-]);
+const ORDER_CODES: ReadonlySet<string> = new Set(ORDER_DENIAL_CODES);
 
 /** One order event of the run: a fill (whole or partial), an expiry or a rejection. */
 export interface OrderEvent {
@@ -54,7 +47,7 @@ export function orderFigures(records: readonly CycleRecord[]): OrderFigures {
       events.push({ at: r.timestamp, symbol: o.symbol, side: o.side, intent: o.intent, reason: o.reason ?? null, status: o.status, quantity: o.quantity, price: o.price, fee_usd: o.fee_usd, error: o.error });
     }
     for (const denials of Object.values(r.proposal_rejections ?? {})) {
-      for (const d of denials) if (ORDER_DENIAL_CODES.has(codeOf(d))) refused.push(codeOf(d));
+      for (const d of denials) if (ORDER_CODES.has(codeOf(d))) refused.push(codeOf(d));
     }
   }
   return {

@@ -3,6 +3,19 @@
  * carried as data and rendered `CODE: key=value, key=value` only at the edge (audit record, log).
  */
 
+/** The codes only order sizing and the pre-trade controls give (orders refused, not proposals), in the order they run. */
+export const ORDER_DENIAL_CODES = [
+  // order sizing
+  'MIN_QUANTITY',
+  'NO_MARKET_PRICE',
+  // pre-trade controls
+  'PRICE_COLLAR',
+  'MAX_ORDER_NOTIONAL',
+  'MAX_ORDER_QUANTITY',
+  'ORDERS_PER_MINUTE',
+  'DUPLICATE_ORDER',
+] as const;
+
 /** Every denial code, in the order the checks run (global, per entry, sizing, pre-trade). */
 export const DENIAL_CODES = [
   // global: block every entry this cycle
@@ -26,15 +39,7 @@ export const DENIAL_CODES = [
   'PER_CLUSTER_CAP',
   'STRATEGY_BUDGET',
   'MIN_NOTIONAL',
-  // order sizing
-  'MIN_QUANTITY',
-  'NO_MARKET_PRICE',
-  // pre-trade controls
-  'PRICE_COLLAR',
-  'MAX_ORDER_NOTIONAL',
-  'MAX_ORDER_QUANTITY',
-  'ORDERS_PER_MINUTE',
-  'DUPLICATE_ORDER',
+  ...ORDER_DENIAL_CODES,
 ] as const;
 
 /** One of the closed set of reasons a proposal or order was refused. */
