@@ -44,7 +44,9 @@ async function alertsAfterAFullForWindow(prom: PromServer, instances: number) {
     `${instances} instances scraped`,
     async () => {
       const r = await prom.query('count(trader_config_info)');
-      return Number(r.data?.result[0]?.value[1]) === instances ? Date.now() / 1000 : undefined;
+      // Prometheus's own evaluation time, compared below with its own rule evaluations (not our clock).
+      const sample = r.data?.result[0]?.value;
+      return sample && Number(sample[1]) === instances ? Number(sample[0]) : undefined;
     },
     FIRE_WAIT_MS,
   );
