@@ -123,6 +123,11 @@ export interface FakeCoinbaseOptions {
   emptyWallets?: number;
   /** Which not-found body an unknown order id gets: the captured `unknown` one (default) or the documented NOT_FOUND. */
   notFoundBody?: 'captured' | 'documented';
+  /**
+   * ONE_HOUR candles aggregated from the fake's FIFTEEN_MINUTE ones (open first, high max, low min, close
+   * last, volume sum), as a venue's are when both come from the same trades; default: shaped on their own.
+   */
+  hourlyFromQuarters?: boolean;
 }
 
 /** A running fake. */
@@ -138,6 +143,8 @@ export interface FakeCoinbase {
   ordersByClientId(clientOrderId: string): FakeOrder[];
   /** How many requests had this method and exactly this path. */
   countRequests(method: string, path: string): number;
+  /** Requests so far per endpoint, `METHOD path` with a product id in the path as `{product_id}` (e.g. `GET …/products/{product_id}/candles`). */
+  requestsByEndpoint(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -399,7 +406,26 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
   function candles(p: FakeProduct, start: number, end: number, granularity: string): CandleRow[] | undefined {
     const sec = GRANULARITY_SECONDS[granularity];
     if (!sec) return undefined;
+    if (granularity === 'ONE_HOUR' && opts.hourlyFromQuarters) return hoursOfQuarters(p, start, end);
     return fakeCandles({ price: p.price, originMs, nowMs: now(), startSec: start, endSec: end, granularitySeconds: sec, round });
+  }
+
+  /** ONE_HOUR rows from the FIFTEEN_MINUTE rows of the same hours (newest first; the forming hour too, as Coinbase answers). */
+  function hoursOfQuarters(p: FakeProduct, start: number, end: number): CandleRow[] {
+    const first = Math.ceil(start / 3600) * 3600;
+    const quarters = fakeCandles({ price: p.price, originMs, nowMs: now(), startSec: first, endSec: Math.floor(end / 3600) * 3600 + 2700, granularitySeconds: 900, round }).reverse();
+    const hours = new Map<number, CandleRow[]>();
+    for (const q of quarters) {
+      const h = Math.floor(Number(q.start) / 3600) * 3600;
+      (hours.get(h) ?? hours.set(h, []).get(h)!).push(q);
+    }
+    const out: CandleRow[] = [];
+    for (const [h, qs] of hours) {
+      if (h > end) continue;
+      const num = (k: keyof CandleRow) => qs.map((q) => Number(q[k]));
+      out.push({ start: String(h), low: String(Math.min(...num('low'))), high: String(Math.max(...num('high'))), open: qs[0]!.open, close: qs[qs.length - 1]!.close, volume: String(num('volume').reduce((a, b) => a + b, 0)) });
+    }
+    return out.reverse();
   }
 
   // ---- paging and not-found --------------------------------------------------------------
@@ -509,7 +535,8 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
 
     // [cb-docs] Get Transaction Summary: fee_tier with taker/maker rates.
     if (method === 'GET' && path === `${P}/transaction_summary`) return send(res, 200, { total_volume: 0, total_fees: 0, fee_tier: { pricing_tier: 'Advanced 1', usd_from: '0', usd_to: '10000', taker_fee_rate: String(takerFee), maker_fee_rate: String(makerFee) } });
-    // [cb-docs] Get Best Bid/Ask: {pricebooks:[…]}.
+    // [cb-docs] Get Best Bid/Ask (GET /api/v3/brokerage/best_bid_ask, optional repeated product_ids, all products
+    // without): {pricebooks:[…]}; [ccxt-src] fetchBidsAsks sample: each {product_id, bids:[{price,size}], asks:[…], time}.
     if (method === 'GET' && path === `${P}/best_bid_ask`) {
       const ids = q.getAll('product_ids');
       const books = [...state.products.values()].filter((p) => ids.length === 0 || ids.includes(p.product_id));
@@ -640,6 +667,14 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     },
     ordersByClientId: (id) => state.orders.filter((o) => o.client_order_id === id),
     countRequests: (method, path) => state.requests.filter((r) => r.method === method && r.path === path).length,
+    requestsByEndpoint() {
+      const out: Record<string, number> = {};
+      for (const r of state.requests) {
+        const key = `${r.method} ${r.path.replace(/^(\/api\/v3\/brokerage\/market\/products\/)[^/]+(\/candles)$/, '$1{product_id}$2')}`;
+        out[key] = (out[key] ?? 0) + 1;
+      }
+      return out;
+    },
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -27,6 +27,9 @@ import {
 import { COINBASE_IDS } from './pem.ts';
 import { collectPages, nextCursor, type PagingBound } from './paging.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
+import { CandleCache, type FetchSlots } from './candleCache.ts';
+import { hoursFromQuarters, quartersFor } from './hourly.ts';
+import { mapLimit } from './mapLimit.ts';
 
 /** How to build the adapter. Only `id` matters in production; the rest has safe defaults. */
 export interface CcxtExchangeOptions {
@@ -49,6 +52,17 @@ export interface CcxtExchangeOptions {
   orderLookbackMs?: number;
   /** Jitter source (tests pin it). */
   random?: () => number;
+  /**
+   * Candles from a bounded per-symbol cache filled incrementally (candleCache.ts; default true). False:
+   * every read downloads its whole window (the path before the cache, kept as the bench's baseline).
+   */
+  candleCache?: boolean;
+  /** With the cache: 1h bars derived from the cached 15m bars (hourly.ts; default true) instead of fetched. */
+  deriveHourly?: boolean;
+  /** A bar is taken as closed this long after its slot ends (clock skew, late publication); default 5 000 ms. */
+  candleGraceMs?: number;
+  /** Public order books read at most this many at a time (without credentials); default 4. */
+  bookConcurrency?: number;
 }
 
 /** One execution on the venue (for reconciliation against recent fills). */
@@ -171,11 +185,13 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
         log.warn({ op: 'fetchBidsAsks', err: e.message }, 'private best bid/ask refused; reading the public books');
       }
     }
+    // Coinbase has no public all-products best bid/ask: one public book per symbol, a few at a time (ccxt's
+    // rate limiter still spaces them to the venue's public limit).
     const wanted = new Set((opts.bookSymbols ?? []).map(ccxtSymbol));
-    for (const s of symbols.filter((x) => wanted.has(x))) {
+    await mapLimit(symbols.filter((x) => wanted.has(x)), opts.bookConcurrency ?? 4, async (s) => {
       const b = await read('fetchOrderBook', () => pub.fetchOrderBook(s, 1));
       out[s] = { ...(b.bids[0]?.[0] != null && { bid: Number(b.bids[0][0]) }), ...(b.asks[0]?.[0] != null && { ask: Number(b.asks[0][0]) }) };
-    }
+    });
     return out;
   }
 
@@ -217,6 +233,37 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     return hit && toOrderInfo(hit, { symbol });
   }
 
+  /** symbol/timeframe -> its candle cache (one per symbol and timeframe read; each holds at most its window). */
+  const caches = new Map<string, CandleCache>();
+  const graceMs = opts.candleGraceMs ?? 5_000;
+  function cacheOf(symbol: string, timeframe: Timeframe): CandleCache {
+    const key = `${symbol}/${timeframe}`;
+    return caches.get(key) ?? caches.set(key, new CandleCache(TIMEFRAME_MS[timeframe], 1, graceMs)).get(key)!;
+  }
+
+  /** The venue's bars of slots from..to (open times, inclusive): one request. */
+  function slotsOf(symbol: string, timeframe: Timeframe): FetchSlots {
+    const tf = TIMEFRAME_MS[timeframe];
+    return async (from, to) => {
+      const rows = await read('fetchCandles', () => pub.fetchOHLCV(ccxtSymbol(symbol), timeframe, from, (to - from) / tf + 1, { until: to }));
+      return rows.map(toCandle);
+    };
+  }
+
+  /** Uncached: the most recent `limit` closed bars, downloaded whole (one request, at most 299 bars). */
+  async function fetchWindow(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+    const tf = TIMEFRAME_MS[timeframe];
+    const now = clock.now();
+    const currentOpen = Math.floor(now / tf) * tf;
+    // Coinbase answers at most 300 bars per call; one of them may be the bar still forming.
+    const want = Math.max(1, Math.min(limit, 299));
+    const since = currentOpen - want * tf;
+    const rows = await read('fetchCandles', () => pub.fetchOHLCV(ccxtSymbol(symbol), timeframe, since, want + 1, { until: currentOpen + tf }));
+    const byTs = new Map<number, Candle>();
+    for (const c of rows.map(toCandle)) if (c.ts + tf <= now) byTs.set(c.ts, c); // closed bars only
+    return [...byTs.values()].sort((a, b) => a.ts - b.ts).slice(-limit);
+  }
+
   const venue: CcxtExchange = {
     name: id,
 
@@ -235,19 +282,14 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
 
     async fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
       await ensureMarkets();
-      const tf = TIMEFRAME_MS[timeframe];
+      if (opts.candleCache === false) return fetchWindow(symbol, timeframe, limit);
       const now = clock.now();
-      const currentOpen = Math.floor(now / tf) * tf;
-      // Coinbase answers at most 300 bars per call; one of them may be the bar still forming.
-      const want = Math.max(1, Math.min(limit, 299));
-      const since = currentOpen - want * tf;
-      const rows = await read('fetchCandles', () => pub.fetchOHLCV(ccxtSymbol(symbol), timeframe, since, want + 1, { until: currentOpen + tf }));
-      const byTs = new Map<number, Candle>();
-      for (const r of rows) {
-        const [ts, open, high, low, close, volume] = r.map(Number) as [number, number, number, number, number, number];
-        if (ts + tf <= now) byTs.set(ts, { ts, open, high, low, close, volume }); // closed bars only
+      if (timeframe === '1h' && opts.deriveHourly !== false) {
+        const m15 = cacheOf(symbol, '15m');
+        const quarters = await m15.read(now, quartersFor(limit), slotsOf(symbol, '15m'));
+        return hoursFromQuarters(quarters, limit, m15.newestClosed(now), (ts) => m15.settled(ts));
       }
-      return [...byTs.values()].sort((a, b) => a.ts - b.ts).slice(-limit);
+      return cacheOf(symbol, timeframe).read(now, limit, slotsOf(symbol, timeframe));
     },
 
     async fetchBalances(): Promise<Balance[]> {
@@ -375,6 +417,12 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     },
   };
   return venue;
+}
+
+/** Our candle from a ccxt OHLCV row [ts, open, high, low, close, volume]. */
+function toCandle(r: readonly unknown[]): Candle {
+  const [ts, open, high, low, close, volume] = r.map(Number) as [number, number, number, number, number, number];
+  return { ts, open, high, low, close, volume };
 }
 
 /** The ccxt instance: rate limiter on, credentials set, URLs pointed at a loopback fake when asked, and HTTP status mapped. */
