@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAudit } from './bench-audit.ts';
 import { benchBacktest } from './bench-backtest.ts';
+import { benchIo } from './bench-io.ts';
 import { benchPipeline } from './bench-pipeline.ts';
 import { benchProvenance } from './bench-provenance.ts';
 import { benchStress } from './bench-stress.ts';
@@ -20,6 +21,7 @@ const sections: [string, () => Promise<BenchRow[]>][] = [
   ['sweep', benchSweep],
   ['startup and soak', benchStress],
   ['provenance', benchProvenance],
+  ['market data I/O', benchIo],
 ];
 
 const rows: (BenchRow & { section: string })[] = [];

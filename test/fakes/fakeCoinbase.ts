@@ -21,6 +21,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { GRANULARITY_SECONDS, fakeCandles, type CandleRow } from './fakeCandles.ts';
 
 /** One product as the fake lists it. */
@@ -128,6 +129,8 @@ export interface FakeCoinbaseOptions {
    * last, volume sum), as a venue's are when both come from the same trades; default: shaped on their own.
    */
   hourlyFromQuarters?: boolean;
+  /** How often (real ms) the WebSocket `ticker_batch` channel sends its tickers; default 5 000, as Coinbase documents. */
+  tickerBatchMs?: number;
 }
 
 /** A running fake. */
@@ -143,6 +146,8 @@ export interface FakeCoinbase {
   ordersByClientId(clientOrderId: string): FakeOrder[];
   /** How many requests had this method and exactly this path. */
   countRequests(method: string, path: string): number;
+  /** WebSocket connections accepted so far (market data channels). */
+  wsConnections(): number;
   /** Requests so far per endpoint, `METHOD path` with a product id in the path as `{product_id}` (e.g. `GET …/products/{product_id}/candles`). */
   requestsByEndpoint(): Record<string, number>;
   close(): Promise<void>;
@@ -646,6 +651,56 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
+  // ---- WebSocket market data (the ticker_batch channel only) ------------------------------
+  // [cb-ws] Coinbase Advanced Trade WebSocket (docs.cdp.coinbase.com/advanced-trade/docs/ws-overview and
+  // ws-channels): one endpoint; public channels need no JWT; a client sends {type:"subscribe", product_ids,
+  // channel}; the server confirms on the `subscriptions` channel, then `ticker_batch` sends every 5 s a
+  // snapshot/update event with one ticker per product. [ccxt-pro-src] the ticker_batch sample in ccxt's
+  // ts/src/pro/coinbase.ts handleTickers: {channel, client_id, timestamp, sequence_num, events:[{type,
+  // tickers:[{type:"ticker", product_id, price, volume_24_h, low_24_h, high_24_h, low_52_w, high_52_w,
+  // price_percent_chg_24_h, best_bid, best_bid_quantity, best_ask, best_ask_quantity}]}]}.
+  const wss = new WebSocketServer({ server });
+  let sequence = 0;
+  let wsAccepted = 0;
+  const ticker = (p: FakeProduct) => ({
+    type: 'ticker',
+    product_id: p.product_id,
+    price: String(p.price),
+    volume_24_h: String(p.volume_24h),
+    low_24_h: String(p.bid),
+    high_24_h: String(p.ask),
+    low_52_w: String(p.bid),
+    high_52_w: String(p.ask),
+    price_percent_chg_24_h: '0',
+    best_bid: String(p.bid),
+    best_bid_quantity: '1',
+    best_ask: String(p.ask),
+    best_ask_quantity: '1',
+  });
+  const wsMessage = (channel: string, events: unknown[]) => JSON.stringify({ channel, client_id: '', timestamp: new Date(now()).toISOString(), sequence_num: sequence++, events });
+  wss.on('connection', (socket: WebSocket) => {
+    wsAccepted++;
+    const subscribed = new Set<string>();
+    const batch = (type: 'snapshot' | 'update') => {
+      const tickers = [...subscribed].map((id) => state.products.get(id)).filter((p): p is FakeProduct => p !== undefined).map(ticker);
+      if (tickers.length > 0 && socket.readyState === socket.OPEN) socket.send(wsMessage('ticker_batch', [{ type, tickers }]));
+    };
+    const every = setInterval(() => batch('update'), opts.tickerBatchMs ?? 5_000);
+    socket.on('close', () => clearInterval(every));
+    socket.on('message', (data) => {
+      let m: { type?: string; channel?: string; product_ids?: string[] };
+      try {
+        m = JSON.parse(String(data)) as typeof m;
+      } catch {
+        return;
+      }
+      if (m.type !== 'subscribe' || m.channel !== 'ticker_batch') return;
+      for (const id of m.product_ids ?? []) subscribed.add(id);
+      socket.send(wsMessage('subscriptions', [{ subscriptions: { ticker_batch: [...subscribed] } }]));
+      batch('snapshot');
+    });
+  });
+
   return {
     url: `http://127.0.0.1:${port}`,
     state,
@@ -675,9 +730,12 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       }
       return out;
     },
+    wsConnections: () => wsAccepted,
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

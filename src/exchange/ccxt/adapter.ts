@@ -30,6 +30,7 @@ import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 import { CandleCache, type FetchSlots } from './candleCache.ts';
 import { hoursFromQuarters, quartersFor } from './hourly.ts';
 import { mapLimit } from './mapLimit.ts';
+import { startQuoteStream, type QuoteStream } from './quoteStream.ts';
 
 /** How to build the adapter. Only `id` matters in production; the rest has safe defaults. */
 export interface CcxtExchangeOptions {
@@ -63,6 +64,12 @@ export interface CcxtExchangeOptions {
   candleGraceMs?: number;
   /** Public order books read at most this many at a time (without credentials); default 4. */
   bookConcurrency?: number;
+  /**
+   * Best bid/ask of `bookSymbols` from the venue's public WebSocket ticker stream (quoteStream.ts) instead
+   * of a REST call per cycle; REST (best_bid_ask with credentials, else the public books) covers what the
+   * stream has not sent fresh. Off by default here; the daemon turns it on (exchange/index.ts).
+   */
+  quoteStream?: boolean | { maxAgeMs?: number; waitMs?: number };
 }
 
 /** One execution on the venue (for reconciliation against recent fills). */
@@ -171,14 +178,40 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     return Object.values(pub.markets ?? {}).filter((m): m is NonNullable<typeof m> => m != null).map((m) => m as unknown as CcxtMarketLike).filter(isUsdSpot);
   }
 
+  /** The quote stream, started on first use once markets are loaded (undefined when off or the venue has none). */
+  let stream: QuoteStream | undefined;
+  function quoteStream(): QuoteStream | undefined {
+    if (!opts.quoteStream || stream) return stream;
+    const Pro = (ccxt.pro as unknown as Record<string, new (config: Record<string, unknown>) => Exchange>)[id];
+    if (typeof Pro !== 'function') return undefined;
+    const ws = new Pro({ timeout: timeoutMs });
+    if (opts.urlOverride !== undefined) overrideUrls(ws, opts.urlOverride);
+    ws.setMarketsFromExchange(pub);
+    const symbols = (opts.bookSymbols ?? []).map(ccxtSymbol).filter((s) => pub.markets?.[s] !== undefined);
+    const bounds = typeof opts.quoteStream === 'object' ? opts.quoteStream : {};
+    // Coinbase's ticker_batch comes every 5 s: a quote up to 15 s old has missed at most two batches.
+    stream = startQuoteStream({ ws, symbols, clock, log, maxAgeMs: bounds.maxAgeMs ?? 15_000, waitMs: bounds.waitMs ?? 1_000 });
+    return stream;
+  }
+
   async function books(symbols: string[]): Promise<Record<string, { bid?: number; ask?: number }>> {
     const out: Record<string, { bid?: number; ask?: number }> = {};
+    const wanted = new Set((opts.bookSymbols ?? []).map(ccxtSymbol));
+    let rest = symbols.filter((x) => wanted.has(x));
+    const live = quoteStream();
+    if (live) {
+      Object.assign(out, await live.quotes(rest));
+      const stale = rest.filter((s) => out[s] === undefined);
+      if (stale.length > 0) log.warn({ op: 'quoteStream', stale: stale.length, symbols: stale.slice(0, 5) }, 'stream quotes stale or missing; reading them over REST');
+      rest = stale;
+      if (rest.length === 0) return out;
+    }
     if (hasCredentials() && ex.has.fetchBidsAsks) {
       // One call for every product (Coinbase best_bid_ask, private); asking for hundreds by id would overflow
       // the URL. A refused key falls back to the public books below: public data never depends on signing.
       try {
         const t = await read('fetchBidsAsks', () => ex.fetchBidsAsks());
-        for (const [s, v] of Object.entries(t)) out[s] = { ...(v.bid != null && { bid: v.bid }), ...(v.ask != null && { ask: v.ask }) };
+        for (const [s, v] of Object.entries(t)) if (!(s in out)) out[s] = { ...(v.bid != null && { bid: v.bid }), ...(v.ask != null && { ask: v.ask }) };
         return out;
       } catch (e) {
         if (!(e instanceof ExchangeError) || e.kind !== 'auth') throw e;
@@ -187,8 +220,7 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     }
     // Coinbase has no public all-products best bid/ask: one public book per symbol, a few at a time (ccxt's
     // rate limiter still spaces them to the venue's public limit).
-    const wanted = new Set((opts.bookSymbols ?? []).map(ccxtSymbol));
-    await mapLimit(symbols.filter((x) => wanted.has(x)), opts.bookConcurrency ?? 4, async (s) => {
+    await mapLimit(rest, opts.bookConcurrency ?? 4, async (s) => {
       const b = await read('fetchOrderBook', () => pub.fetchOrderBook(s, 1));
       out[s] = { ...(b.bids[0]?.[0] != null && { bid: Number(b.bids[0][0]) }), ...(b.asks[0]?.[0] != null && { ask: Number(b.asks[0][0]) }) };
     });
@@ -412,6 +444,7 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     takePagingBounds: () => bounds.splice(0),
 
     async close(): Promise<void> {
+      await stream?.close();
       await ex.close();
       if (pub !== ex) await pub.close();
     },
@@ -450,8 +483,11 @@ function overrideUrls(ex: Exchange, base: string): void {
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`urlOverride must be a loopback URL, got host ${host}`);
   const trimmed = base.replace(/\/+$/, '');
   const urls = ex.urls as { api: unknown };
+  // A WebSocket URL (ccxt pro's urls.api.ws) keeps its scheme: ws:// on the same loopback host and port.
   const swap = (v: unknown): unknown =>
-    typeof v === 'string' ? trimmed : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
+    typeof v === 'string'
+      ? /^wss?:/.test(v) ? trimmed.replace(/^http/, 'ws') : trimmed
+      : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
   urls.api = swap(urls.api);
 }
 
