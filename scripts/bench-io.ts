@@ -3,7 +3,7 @@
  * 100 ms of latency injected into every request and Coinbase Advanced Trade's published REST limits
  * (10 requests/s per IP for public endpoints, 30/s per user for private ones: docs.cdp.coinbase.com,
  * advanced-trade "REST API Rate Limits"; ccxt's coinbase class applies them: rateLimit 34 ms, public
- * endpoints cost 3), over the shipped 26-symbol universe. Cycles are 60 s apart on a virtual clock the
+ * endpoints cost 3), over the shipped universe (27 symbols). Cycles are 60 s apart on a virtual clock the
  * fake shares, so bars close at their real times relative to the fake's start.
  *
  * Figures: REST calls per steady-state cycle (counted by the fake) averaged over a simulated hour, and
@@ -98,7 +98,7 @@ export async function benchIo(): Promise<BenchRow[]> {
   const endpoints = (f: IoFigures) => Object.entries(f.byEndpoint).map(([k, v]) => `${k.replace('/api/v3/brokerage', '')} ${r2(v)}`).join(', ');
   return [
     {
-      name: 'REST calls per cycle, 26 symbols (DRY_RUN, hour of 60 s cycles)',
+      name: 'REST calls per cycle, shipped universe of 27 symbols (DRY_RUN, an hour of 60 s cycles)',
       value: r2(cached.calls),
       unit: 'calls',
       baseline: `${r2(uncached.calls)} uncached`,

@@ -97,6 +97,9 @@ export interface CcxtExchange extends MarketData, OrderVenue {
   close(): Promise<void>;
 }
 
+/** Candle series the adapter keeps at most (a series is one symbol's timeframe; the shipped universe reads 27). */
+const MAX_SERIES = 512;
+
 /** Page bounds: 10 x 100 of a product's newest orders (within orderLookbackMs), 20 x 250 fills, 10 x 250 wallets. */
 export const PAGE_BOUNDS = { orders: { pages: 10, size: 100 }, fills: { pages: 20, size: 250 }, accounts: { pages: 10, size: 250 } } as const;
 
@@ -265,12 +268,19 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     return hit && toOrderInfo(hit, { symbol });
   }
 
-  /** symbol/timeframe -> its candle cache (one per symbol and timeframe read; each holds at most its window). */
+  /**
+   * symbol/timeframe -> its candle cache (each holds at most its window), least recently read first: past
+   * MAX_SERIES series (symbols that left the universe and the book) the least recently read one is dropped.
+   */
   const caches = new Map<string, CandleCache>();
   const graceMs = opts.candleGraceMs ?? 5_000;
   function cacheOf(symbol: string, timeframe: Timeframe): CandleCache {
     const key = `${symbol}/${timeframe}`;
-    return caches.get(key) ?? caches.set(key, new CandleCache(TIMEFRAME_MS[timeframe], 1, graceMs)).get(key)!;
+    const cache = caches.get(key) ?? new CandleCache(TIMEFRAME_MS[timeframe], 1, graceMs);
+    caches.delete(key);
+    caches.set(key, cache);
+    if (caches.size > MAX_SERIES) caches.delete(caches.keys().next().value!);
+    return cache;
   }
 
   /** The venue's bars of slots from..to (open times, inclusive): one request. */
