@@ -95,7 +95,7 @@ export async function createCcxtMarket(opts: MarketOptions): Promise<CcxtExchang
     clock,
     logger: opts.logger,
     bookSymbols: opts.bookSymbols,
-    // Books from the venue's public ticker stream, REST for what it has not sent fresh (ccxt/quoteStream.ts).
+    // Without credentials, books from the venue's public ticker stream, REST for what it has not sent fresh (ccxt/quoteStream.ts).
     quoteStream: true,
   });
 }

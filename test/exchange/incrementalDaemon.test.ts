@@ -67,22 +67,23 @@ describe('market data I/O of a DRY_RUN daemon on the fake Coinbase', () => {
     expect(per['GET /api/v3/brokerage/best_bid_ask']).toBeUndefined();
     expect(total).toBeLessThanOrEqual(3);
     expect(fake.wsConnections()).toBe(1);
-  });
+  }, 180_000);
 
-  it('45 cycles on the same data then every cycle record equals the uncached path\'s (stage latencies aside)', async () => {
+  it('two hours of 5-minute cycles on the same data then every cycle record equals the uncached path\'s (stage latencies aside)', async () => {
     const configDir = liveTestConfig(tempDir('247t-md-'));
     const cached = await dryRun({ uncached: false, configDir });
     const uncached = await dryRun({ uncached: true, configDir });
     const strip = (c: CycleRecord) => ({ ...c, stage_latencies: undefined });
     let orders = 0;
-    for (let k = 0; k < 45; k++) {
+    // 24 cycles 5 minutes apart: 8 quarter-hour closes and 2 hour closes (the derived 1h bars change twice).
+    for (let k = 0; k < 24; k++) {
       const a = await cached.loop.runCycle();
       const b = await uncached.loop.runCycle();
       expect(strip(a)).toEqual(strip(b));
       orders += a.orders.length;
-      cached.clock.advance(CYCLE_MS);
-      uncached.clock.advance(CYCLE_MS);
+      cached.clock.advance(5 * 60_000);
+      uncached.clock.advance(5 * 60_000);
     }
     expect(orders).toBeGreaterThan(0); // the data made decisions to compare
-  });
+  }, 180_000);
 });

@@ -65,9 +65,9 @@ export interface CcxtExchangeOptions {
   /** Public order books read at most this many at a time (without credentials); default 4. */
   bookConcurrency?: number;
   /**
-   * Best bid/ask of `bookSymbols` from the venue's public WebSocket ticker stream (quoteStream.ts) instead
-   * of a REST call per cycle; REST (best_bid_ask with credentials, else the public books) covers what the
-   * stream has not sent fresh. Off by default here; the daemon turns it on (exchange/index.ts).
+   * Without credentials: best bid/ask of `bookSymbols` from the venue's public WebSocket ticker stream
+   * (quoteStream.ts) instead of one public book request per symbol per cycle; the public books cover what
+   * the stream has not sent fresh. Off by default here; the daemon turns it on (exchange/index.ts).
    */
   quoteStream?: boolean | { maxAgeMs?: number; waitMs?: number };
 }
@@ -181,10 +181,13 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
     return Object.values(pub.markets ?? {}).filter((m): m is NonNullable<typeof m> => m != null).map((m) => m as unknown as CcxtMarketLike).filter(isUsdSpot);
   }
 
-  /** The quote stream, started on first use once markets are loaded (undefined when off or the venue has none). */
+  /**
+   * The quote stream, started on first use once markets are loaded; undefined when off, when the venue has
+   * none, or with credentials (LIVE keeps its one best_bid_ask call, which covers every product exactly).
+   */
   let stream: QuoteStream | undefined;
   function quoteStream(): QuoteStream | undefined {
-    if (!opts.quoteStream || stream) return stream;
+    if (!opts.quoteStream || stream || hasCredentials()) return stream;
     const Pro = (ccxt.pro as unknown as Record<string, new (config: Record<string, unknown>) => Exchange>)[id];
     if (typeof Pro !== 'function') return undefined;
     const ws = new Pro({ timeout: timeoutMs });

@@ -1,8 +1,9 @@
 /**
  * A bounded cache of one symbol's closed bars of one timeframe, filled incrementally: the first read
  * loads the whole window, later reads ask the venue only for the slots that closed since (and for a
- * gap it has not asked about twice yet). Like freqtrade (`Exchange.refresh_latest_ohlcv` with
- * `drop_incomplete`: only closed candles are handed to a strategy, the still-open one is dropped), a
+ * gap it has not asked about twice yet). Like freqtrade (freqtrade/exchange/exchange.py,
+ * `Exchange.refresh_latest_ohlcv(…, drop_incomplete)`: refreshes only candles since the cached ones, and
+ * with `ohlcv_partial_candle` the venue's still-open last candle is dropped, never handed on), a
  * bar is served only once its slot has closed (`ts + tf + graceMs <= now`), so the bar still forming
  * is never served as closed.
  *
