@@ -78,12 +78,12 @@ describe('candle cache', () => {
     expect((await cache.read(clock.now(), 4, venue.fetch)).map((b) => hhmm(b.ts))).toEqual(['11:00', '11:45']);
     hidden.delete(late);
     clock.advance(60_000);
-    // The gap is asked about from its oldest slot; the late bar fills its place in order.
+    // The gap is asked about from its oldest missing slot to its newest; the late bar fills its place in order.
     expect((await cache.read(clock.now(), 4, venue.fetch)).map((b) => hhmm(b.ts))).toEqual(['11:00', '11:30', '11:45']);
     clock.advance(60_000);
     await cache.read(clock.now(), 4, venue.fetch);
     // Two asks for 11:15 (it stays empty), then no more requests until a slot closes.
-    expect(venue.calls).toEqual([['11:00', '11:45'], ['11:15', '11:45']]);
+    expect(venue.calls).toEqual([['11:00', '11:45'], ['11:15', '11:30']]);
     expect(cache.settled(never)).toBe(true);
   });
 

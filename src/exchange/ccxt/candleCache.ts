@@ -72,9 +72,10 @@ export class CandleCache {
     const missing: number[] = [];
     for (let t = from; t <= newest; t += this.tfMs) if (!this.settled(t)) missing.push(t);
     if (missing.length > 0) {
-      // One range from the oldest missing slot to the newest closed one, in pages of PAGE_SLOTS slots.
-      for (let start = missing[0]!; start <= newest; start += PAGE_SLOTS * this.tfMs) {
-        const end = Math.min(newest, start + (PAGE_SLOTS - 1) * this.tfMs);
+      // One range from the oldest missing slot to the newest missing one, in pages of PAGE_SLOTS slots.
+      const last = missing[missing.length - 1]!;
+      for (let start = missing[0]!; start <= last; start += PAGE_SLOTS * this.tfMs) {
+        const end = Math.min(last, start + (PAGE_SLOTS - 1) * this.tfMs);
         for (const b of await fetch(start, end)) {
           // Only a closed slot of this range, on the timeframe's grid, that is not cached yet.
           // A malformed bar is kept as the venue sent it: the trigger stage reports it (bad_candle), as it does uncached.
