@@ -3,7 +3,9 @@
 /**
  * The ccxt adapter: MarketData and OrderVenue over any ccxt exchange (Coinbase Advanced Trade by default).
  * Every call goes through one wrapper: circuit breaker → ccxt → ExchangeError (scrubbed); reads are also
- * retried with backoff. createOrder is sent exactly once per call, whatever happens.
+ * retried with backoff. createOrder is sent exactly once per call, whatever happens. Candles come from a
+ * per-symbol cache filled incrementally (candleCache.ts; 1h derived from 15m: hourly.ts); without
+ * credentials, bid/ask from the venue's public ticker stream (quoteStream.ts), REST for what it lacks.
  */
 import ccxt, { type Exchange } from 'ccxt';
 import { silentLogger, type Logger } from '../../log.ts';
