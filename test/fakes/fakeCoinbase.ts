@@ -2,8 +2,10 @@
  * A local fake of the Coinbase Advanced Trade REST API (loopback only), serving exactly the endpoints
  * ccxt's `coinbase` class calls: load markets (v2 currencies + exchange rates, v3 public products and
  * fee summary), tickers, best bid/ask, product book, candles, accounts, create / batch-cancel / list /
- * get orders and fills. Orders fill against a one-level book. Faults can be injected per request.
- * It logs nothing; it keeps a list of requests (method, path, query) and never the headers.
+ * get orders and fills, and the WebSocket `ticker_batch` channel. Orders fill against a one-level book.
+ * Faults can be injected per request (latency on every request: `inject({ kind: 'latency', ms, count:
+ * Infinity })`). It logs nothing; it keeps a list of requests (method, path, query; counted per endpoint
+ * by `requestsByEndpoint()`) and never the headers.
  *
  * Every response shape is taken from a captured or documented Coinbase record, cited next to it:
  * - [ccxt-static] ccxt's captured Coinbase fixtures, `ts/src/test/static/response/coinbase.json` in
