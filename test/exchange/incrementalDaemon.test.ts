@@ -45,6 +45,12 @@ async function dryRun(o: { uncached: boolean; configDir?: string }) {
   return { fake, clock, loop };
 }
 
+/** Resolves once the fake has sent another ticker_batch (it sends one every 20 ms of real time). */
+async function nextBatch(fake: FakeCoinbase): Promise<void> {
+  const sent = fake.tickerBatchesSent();
+  while (fake.tickerBatchesSent() === sent) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe('market data I/O of a DRY_RUN daemon on the fake Coinbase', () => {
   it('an hour of 60 s cycles on the 27-symbol universe then at most 3 REST calls per steady-state cycle, by the fake\'s count', async () => {
     const { fake, clock, loop } = await dryRun({ uncached: false });
@@ -54,6 +60,7 @@ describe('market data I/O of a DRY_RUN daemon on the fake Coinbase', () => {
     const cycles = 60;
     for (let k = 0; k < cycles; k++) {
       clock.advance(CYCLE_MS);
+      await nextBatch(fake); // a batch stamped with the new time is on its way, as one is every 5 s on the venue
       const c = await loop.runCycle();
       expect(c.no_trade_reason ?? '').not.toMatch(/data_unavailable/);
     }
@@ -85,5 +92,5 @@ describe('market data I/O of a DRY_RUN daemon on the fake Coinbase', () => {
       uncached.clock.advance(5 * 60_000);
     }
     expect(orders).toBeGreaterThan(0); // the data made decisions to compare
-  }, 180_000);
+  }, 300_000);
 });

@@ -150,6 +150,8 @@ export interface FakeCoinbase {
   countRequests(method: string, path: string): number;
   /** WebSocket connections accepted so far (market data channels). */
   wsConnections(): number;
+  /** `ticker_batch` messages sent so far (all connections): a test waits for the first one after moving its clock. */
+  tickerBatchesSent(): number;
   /** Requests so far per endpoint, `METHOD path` with a product id in the path as `{product_id}` (e.g. `GET …/products/{product_id}/candles`). */
   requestsByEndpoint(): Record<string, number>;
   close(): Promise<void>;
@@ -664,6 +666,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
   const wss = new WebSocketServer({ server });
   let sequence = 0;
   let wsAccepted = 0;
+  let batchesSent = 0;
   const ticker = (p: FakeProduct) => ({
     type: 'ticker',
     product_id: p.product_id,
@@ -685,7 +688,9 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     const subscribed = new Set<string>();
     const batch = (type: 'snapshot' | 'update') => {
       const tickers = [...subscribed].map((id) => state.products.get(id)).filter((p): p is FakeProduct => p !== undefined).map(ticker);
-      if (tickers.length > 0 && socket.readyState === socket.OPEN) socket.send(wsMessage('ticker_batch', [{ type, tickers }]));
+      if (tickers.length === 0 || socket.readyState !== socket.OPEN) return;
+      socket.send(wsMessage('ticker_batch', [{ type, tickers }]));
+      batchesSent++;
     };
     const every = setInterval(() => batch('update'), opts.tickerBatchMs ?? 5_000);
     socket.on('close', () => clearInterval(every));
@@ -733,6 +738,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       return out;
     },
     wsConnections: () => wsAccepted,
+    tickerBatchesSent: () => batchesSent,
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
