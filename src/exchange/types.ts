@@ -67,6 +67,8 @@ export interface OrderInfo {
 /** The read side: every mode uses it. */
 export interface MarketData {
   readonly name: string;
+  /** How many symbols' candles the loop may read at once (a remote venue's latency overlaps); 1 when absent. */
+  readonly readConcurrency?: number;
   listProducts(): Promise<Product[]>;
   /** The most recent `limit` closed bars, oldest first. */
   fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;

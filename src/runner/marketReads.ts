@@ -25,18 +25,16 @@ class DataUnavailable extends Error {
 /** The market's products; a failure is DataUnavailable('products'). */
 export const fetchProducts = (market: MarketData): Promise<Product[]> => market.listProducts().catch((e: unknown) => Promise.reject(new DataUnavailable('products', e)));
 
-/** Symbols whose candles are read at once: a real venue's rate limiter spaces the requests, the overlap hides their latency. */
-const CANDLE_CONCURRENCY = 4;
-
 /**
- * A day of 15m and a week of 1h bars for each symbol (eligible and held), a few symbols at a time, and
- * the market's own latest finer bar closed by `now` when it has finer bars (a replay of 1m/5m data).
- * Results keep the symbols' order; a failure is reported for the first failing symbol in that order.
+ * A day of 15m and a week of 1h bars for each symbol (eligible and held), `market.readConcurrency`
+ * symbols at a time (one by one for the in-process sim and replay), and the market's own latest finer
+ * bar closed by `now` when it has finer bars (a replay of 1m/5m data). Results keep the symbols'
+ * order; a failure is reported for the first failing symbol in that order.
  */
 export async function fetchCandles(market: MarketData, symbols: string[], now: number): Promise<MarketSnapshot['candles']> {
   const list = [...new Set(symbols)];
   const got: (MarketSnapshot['candles'][string] | { failed: unknown })[] = new Array(list.length);
-  await mapLimit([...list.keys()], CANDLE_CONCURRENCY, async (i) => {
+  await mapLimit([...list.keys()], market.readConcurrency ?? 1, async (i) => {
     const symbol = list[i]!;
     try {
       const [m15, h1, finer] = await Promise.all([

@@ -31,7 +31,7 @@ import { collectPages, nextCursor, type PagingBound } from './paging.ts';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.ts';
 import { CandleCache, type FetchSlots } from './candleCache.ts';
 import { hoursFromQuarters, quartersFor } from './hourly.ts';
-import { mapLimit } from './mapLimit.ts';
+import { READ_CONCURRENCY, mapLimit } from './mapLimit.ts';
 import { startQuoteStream, type QuoteStream } from './quoteStream.ts';
 
 /** How to build the adapter. Only `id` matters in production; the rest has safe defaults. */
@@ -313,6 +313,8 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
 
   const venue: CcxtExchange = {
     name: id,
+    // ccxt's rate limiter spaces the requests to the venue's limit; four symbols in flight hide their latency.
+    readConcurrency: READ_CONCURRENCY,
 
     breakerState: () => breaker.state(),
     hasCredentials,

@@ -4,6 +4,7 @@
  * `createMarket` stay synchronous for every caller while only runs against a real exchange pay it.
  */
 import type { CcxtExchange } from './adapter.ts';
+import { READ_CONCURRENCY } from './mapLimit.ts';
 
 /** The adapter's async surface, usable at once; `ready()` builds the adapter (or fails, e.g. unknown exchange id). */
 export type DeferredExchange = Omit<CcxtExchange, 'breakerState' | 'hasCredentials'> & {
@@ -22,6 +23,7 @@ export function deferredExchange(name: string, load: () => Promise<CcxtExchange>
     }));
   return {
     name,
+    readConcurrency: READ_CONCURRENCY,
     ready,
     listProducts: async () => (await ready()).listProducts(),
     fetchCandles: async (symbol, timeframe, limit) => (await ready()).fetchCandles(symbol, timeframe, limit),
