@@ -33,8 +33,9 @@ export const fetchProducts = (market: MarketData): Promise<Product[]> => market.
  */
 export async function fetchCandles(market: MarketData, symbols: string[], now: number): Promise<MarketSnapshot['candles']> {
   const list = [...new Set(symbols)];
-  const got: (MarketSnapshot['candles'][string] | { failed: unknown })[] = new Array(list.length);
-  await mapLimit([...list.keys()], market.readConcurrency ?? 1, async (i) => {
+  const got: (MarketSnapshot['candles'][string] | { failed: unknown } | undefined)[] = new Array(list.length);
+  // A failure stops further symbols (as the one-by-one loop always did); the ones in flight finish.
+  const read = mapLimit([...list.keys()], market.readConcurrency ?? 1, async (i) => {
     const symbol = list[i]!;
     try {
       const [m15, h1, finer] = await Promise.all([
@@ -46,11 +47,14 @@ export async function fetchCandles(market: MarketData, symbols: string[], now: n
       got[i] = last ? { m15, h1, last } : { m15, h1 };
     } catch (e) {
       got[i] = { failed: e };
+      throw e;
     }
   });
+  await read.catch(() => undefined); // the failure was recorded in `got`: thrown below, for the first symbol in order
   const candles: Record<string, MarketSnapshot['candles'][string]> = {};
   for (const [i, symbol] of list.entries()) {
-    const g = got[i]!;
+    const g = got[i];
+    if (g === undefined) continue; // not read: a failure stopped the reads (and is thrown below)
     if ('failed' in g) throw new DataUnavailable(`candles:${symbol}`, g.failed);
     candles[symbol] = g;
   }
