@@ -2,34 +2,33 @@
 // The installed `247trader` command: runs the compiled CLI in dist/, compiling it first when dist/ is
 // missing or older than a source it is built from (a checkout after `git pull` or an edit), so an
 // operator never runs stale code by accident. Installed without src/ (a packed build), it only runs dist/.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const stamp = join(root, 'dist', '.build-stamp');
+const root = new URL('..', import.meta.url);
+const stamp = new URL('dist/.build-stamp', root);
 
-/** Newest mtime (ms) of the files under dir. ~100 stats: a few ms, paid on every start. */
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
+/**
+ * dist/ is stale when it has no stamp, or when a source the stamp lists (scripts/build.sh writes every
+ * file of src/ and the package files) is gone or newer than the stamp. A new source matters only once
+ * an existing one imports it, and that edit is seen. ~200 stats, ~1 ms; walking src/ took ~3 ms (dev VM).
+ */
 function stale() {
-  if (!existsSync(join(root, 'src'))) return false;
-  if (!existsSync(stamp) || !existsSync(join(root, 'dist', 'cli.js'))) return true;
-  const inputs = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => join(root, f)).filter((f) => existsSync(f));
-  return Math.max(newest(join(root, 'src')), ...inputs.map((f) => statSync(f).mtimeMs)) > statSync(stamp).mtimeMs;
+  if (!statSync(new URL('src', root), { throwIfNoEntry: false })) return false;
+  const built = statSync(stamp, { throwIfNoEntry: false });
+  if (!built || !statSync(new URL('dist/cli.js', root), { throwIfNoEntry: false })) return true;
+  for (const path of readFileSync(stamp, 'utf8').split('\n')) {
+    if (path === '') continue;
+    const s = statSync(new URL(path, root), { throwIfNoEntry: false });
+    if (!s || s.mtimeMs > built.mtimeMs) return true;
+  }
+  return false;
 }
 
 if (stale()) {
   // scripts/build.sh decides again under its lock (another start may be building right now).
-  const r = spawnSync('bash', [join(root, 'scripts', 'build.sh'), '--if-stale'], { stdio: ['ignore', 2, 2] });
+  // child_process is imported only here: ~2 ms that a fresh dist/ need not pay.
+  const [{ spawnSync }, { fileURLToPath }] = await Promise.all([import('node:child_process'), import('node:url')]);
+  const r = spawnSync('bash', [fileURLToPath(new URL('scripts/build.sh', root)), '--if-stale'], { stdio: ['ignore', 2, 2] });
   if (r.status !== 0) {
     process.stderr.write('error: 247trader: could not compile src/ to dist/ (see above)\n');
     process.exit(1);

@@ -10,17 +10,7 @@ import { orderRows, renderOrdersCsv, renderOrdersJsonl } from '../audit/orders.t
 import { verifyWithWitness, type WitnessResult } from '../audit/witness.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable } from '../table.ts';
-
-/** Where a command writes and how it sets the exit code (tests capture both). */
-export interface CommandIo {
-  out: (text: string) => void;
-  setExitCode: (code: number) => void;
-  /** Aborts `audit tail -f` (default: SIGINT/SIGTERM). */
-  signal?: AbortSignal;
-}
-
-/** The process's stdout and exit code. */
-export const processIo = (): CommandIo => ({ out: (t) => void process.stdout.write(t), setExitCode: (c) => void (process.exitCode = c) });
+import { type CommandIo, processIo } from './io.ts';
 
 const PATHS_HELP = 'audit log files or directories (rotated and .gz files included), - for stdin; default: stdin when piped, else logs/';
 

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { HASHED_FILES } from '../config/files.ts';
-import { diffSnapshots, renderConfigDiff } from '../config/snapshotDiff.ts';
-import { loadSnapshot } from '../config/snapshots.ts';
 import { UsageError } from '../errors.ts';
-import { type CommandIo, processIo } from './audit.ts';
+import { type CommandIo, processIo } from './io.ts';
+
+// The snapshot readers (and the diff library) load when `show` or `diff` runs, not with `config hash`.
+const snapshots = () => import('../config/snapshots.ts');
 
 /** `config show <hash>` and `config diff <hashA> <hashB>`, added under the existing `config` command. */
 export function registerSnapshotCommands(configCmd: Command, io: CommandIo = processIo()): void {
@@ -13,8 +14,8 @@ export function registerSnapshotCommands(configCmd: Command, io: CommandIo = pro
     .argument('<hash>', 'config_hash as found in audit records')
     .option('--log-dir <dir>', 'log directory holding config_snapshots/', 'logs')
     .option('--file <name>', `only this file (${HASHED_FILES.join(', ')})`)
-    .action((hash: string, opts: { logDir: string; file?: string }) => {
-      const snap = loadSnapshot(opts.logDir, hash);
+    .action(async (hash: string, opts: { logDir: string; file?: string }) => {
+      const snap = (await snapshots()).loadSnapshot(opts.logDir, hash);
       const names = opts.file ? [opts.file] : [...HASHED_FILES];
       for (const name of names) {
         const bytes = snap.files[name];
@@ -29,7 +30,8 @@ export function registerSnapshotCommands(configCmd: Command, io: CommandIo = pro
     .argument('<hashA>', 'the older config_hash')
     .argument('<hashB>', 'the newer config_hash')
     .option('--log-dir <dir>', 'log directory holding config_snapshots/', 'logs')
-    .action((hashA: string, hashB: string, opts: { logDir: string }) => {
+    .action(async (hashA: string, hashB: string, opts: { logDir: string }) => {
+      const [{ loadSnapshot }, { diffSnapshots, renderConfigDiff }] = await Promise.all([snapshots(), import('../config/snapshotDiff.ts')]);
       io.out(renderConfigDiff(diffSnapshots(loadSnapshot(opts.logDir, hashA), loadSnapshot(opts.logDir, hashB))));
     });
 }

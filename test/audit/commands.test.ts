@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { type CommandIo, registerAuditCommands } from '../../src/commands/audit.ts';
+import { registerAuditCommands } from '../../src/commands/audit.ts';
+import type { CommandIo } from '../../src/commands/io.ts';
 import { tempDir, writeLog } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { unifiedDiff } from '../../src/audit/diff.ts';
-import { type CommandIo } from '../../src/commands/audit.ts';
+import type { CommandIo } from '../../src/commands/io.ts';
 import { registerSnapshotCommands } from '../../src/commands/snapshots.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { saveSnapshot, SnapshotError } from '../../src/config/snapshots.ts';

@@ -4,8 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.ts';
+import { copyConfig, ROOT, runCli } from '../helpers/cli.ts';
 import { Sandbox } from '../helpers/sandbox.ts';
 
 const boxes: Sandbox[] = [];
@@ -18,6 +19,39 @@ describe('the compiled 247trader command', () => {
     expect(r.status).toBe(0);
     const recipe = spawnSync('bash', ['-c', 'cat config/policy.yaml config/signals.yaml config/universe.yaml | sha256sum | cut -c1-16'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stdout).toBe(recipe.stdout);
+  });
+
+  it('a config with problems in three files then the compiled config hash refuses exactly as the tsx CLI does (exit 2, one line each)', () => {
+    // dist/ runs bundled copies of zod and js-yaml (scripts/build-vendor.ts): the refusal must not change.
+    const dir = copyConfig();
+    const edit = (file: string, from: string, to: string) => {
+      const p = join(dir, file);
+      const text = readFileSync(p, 'utf8');
+      expect(text).toContain(from);
+      writeFileSync(p, text.replace(from, to));
+    };
+    edit('policy.yaml', 'max_open_positions: 8', 'max_open_positions: x');
+    edit('signals.yaml', '\nregime:', '\nregimez:');
+    edit('app.yaml', 'mode: DRY_RUN', 'mode: YOLO');
+    const compiled = spawnSync(process.execPath, ['bin/247trader.js', 'config', 'hash', '--config-dir', dir], { cwd: ROOT, encoding: 'utf8' });
+    const dev = runCli(['config', 'hash', '--config-dir', dir]);
+    expect(compiled.stdout).toBe('');
+    expect(compiled.status).toBe(2);
+    const lines = compiled.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) expect(line).toMatch(/^error: .*(policy|signals|app)\.yaml: /);
+    expect({ code: compiled.status, stderr: compiled.stderr }).toEqual({ code: dev.code, stderr: dev.stderr });
+  });
+
+  it('the command word picks what loads, and --help still lists every command, an unknown word exit 2 with a suggestion', () => {
+    const help = spawnSync(process.execPath, ['bin/247trader.js', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    const listed = [...help.stdout.matchAll(/^  (\w+)/gm)].map((m) => m[1]);
+    expect(listed).toEqual(['config', 'audit', 'run', 'pause', 'resume', 'flatten', 'exit', 'ledger', 'backtest', 'sim', 'help']);
+    const typo = spawnSync(process.execPath, ['bin/247trader.js', 'confg', 'hash'], { cwd: ROOT, encoding: 'utf8' });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain("error: unknown command 'confg'");
+    expect(typo.stderr).toContain('Did you mean config?');
   });
 
   it('a source edited after the build then the next start compiles dist/ again and runs the edit', () => {

@@ -2,6 +2,11 @@
 // Must not: read files; loading and prose are load.ts and issues.ts.
 import { z } from 'zod';
 
+// Zod compiles each object schema into a function on its first parse (its JIT): ~15 ms of every CLI
+// start that parses the config once (`config hash`, `run`; dev VM, scripts/bench-stress.ts --startup),
+// never won back. Jitless runs the same checks interpreted, with the same issues. Process-wide setting.
+z.config({ jitless: true });
+
 // Leaf schemas carry their "expected …" text as the description, so the one
 // error formatter can say what a key wants without knowing the key.
 
