@@ -1,5 +1,5 @@
 /**
- * Long soak: `npx tsx --expose-gc scripts/stress/soak.ts [--cycles 200000] [--every 10000] [--json]`.
+ * Long soak: `npx tsx --expose-gc scripts/stress/soak.ts [--cycles 200000] [--every 2000] [--json]`.
  * The real TradingLoop in PAPER on the sim with a virtual clock, in this process. Prints RSS, heap
  * and open file descriptors every `--every` cycles, then the growth after warm-up (the first tenth
  * of the run, at least one sample) against the issue's target (flat within 10 MB) and the end-of-run
@@ -25,11 +25,31 @@ export interface SoakFigures {
   heapGrowthMb: number;
   fdGrowth: number | null;
   /**
-   * Peak RSS of the second half of the run minus the peak of the first half (after warm-up): a trend
-   * that a leak raises and the allocator's back-and-forth (±100 MB of RssAnon here, heap flat) does not.
+   * RSS trend after warm-up: the Theil–Sen slope (the median of the slopes between every pair of
+   * post-warm-up samples, each taken after a full GC) times the cycles between the first and the last.
+   * After a forced GC the V8 heap in use is flat, but RSS still swings by ±25 MB between samples (old
+   * space V8 keeps committed, malloc arenas); a swing moves a few samples and barely the median slope,
+   * a leak tilts every pair. (It replaced the peak of the second half minus the peak of the first:
+   * two maxima of ~10 samples each, +12.6 MB or -8 MB from run to run with nothing growing.)
    */
-  rssPeakTrendMb: number;
+  rssTrendMb: number;
   gc: boolean;
+}
+
+/** The median of the slopes between every pair of points (Theil–Sen): a trend that outliers barely move; 0 for fewer than two points. */
+export function theilSenSlope(points: readonly (readonly [number, number])[]): number {
+  const slopes: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const [x0, y0] = points[i]!;
+      const [x1, y1] = points[j]!;
+      if (x1 !== x0) slopes.push((y1 - y0) / (x1 - x0));
+    }
+  }
+  if (slopes.length === 0) return 0;
+  slopes.sort((a, b) => a - b);
+  const m = slopes.length >> 1;
+  return slopes.length % 2 ? slopes[m]! : (slopes[m - 1]! + slopes[m]!) / 2;
 }
 
 /** The warm-up sample: the first at or after a tenth of the run. */
@@ -38,7 +58,6 @@ export function figures(r: SoakResult, cycles: number): SoakFigures {
   const end = r.samples.at(-1)!;
   const after = r.samples.filter((s) => s.cycle >= warm.cycle);
   const half = after.length >> 1;
-  const peak = (xs: typeof after) => Math.max(...xs.map((s) => s.rssMb));
   const median = (xs: typeof after) => {
     const v = xs.map((s) => s.rssMb).sort((a, b) => a - b);
     return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
@@ -51,7 +70,7 @@ export function figures(r: SoakResult, cycles: number): SoakFigures {
     rssGrowthMb: half > 0 ? median(after.slice(half)) - median(after.slice(0, half)) : end.rssMb - warm.rssMb,
     heapGrowthMb: end.heapUsedMb - warm.heapUsedMb,
     fdGrowth: warm.fds === null || end.fds === null ? null : end.fds - warm.fds,
-    rssPeakTrendMb: half > 0 ? peak(after.slice(half)) - peak(after.slice(0, half)) : 0,
+    rssTrendMb: theilSenSlope(after.map((s) => [s.cycle, s.rssMb])) * (end.cycle - warm.cycle),
     gc: typeof (globalThis as { gc?: unknown }).gc === 'function',
   };
 }
@@ -71,7 +90,8 @@ export function soakProblems(r: SoakResult, cycles: number): string[] {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { cycles: { type: 'string', default: '200000' }, every: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const cycles = Number(values.cycles);
-  const every = Number(values.every ?? Math.max(1, Math.floor(cycles / 20)));
+  // 100 samples: enough pairs for the trend to sit still (each costs one full GC, ~20 ms).
+  const every = Number(values.every ?? Math.max(1, Math.floor(cycles / 100)));
   if (!(cycles > 0) || !(every > 0)) throw new Error('--cycles and --every must be positive numbers');
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') console.error('note: run with --expose-gc for heap figures after a full GC');
   const r = await runSoak({
@@ -87,7 +107,7 @@ async function main(): Promise<void> {
     console.log(`\n${cycles} cycles, ${f.msPerCycle.toFixed(2)} ms/cycle; after warm-up (cycle ${f.warm.cycle}):`);
     console.log(`  rss  ${f.warm.rssMb.toFixed(1)} -> ${f.end.rssMb.toFixed(1)} MB; median second half vs first: ${f.rssGrowthMb >= 0 ? '+' : ''}${f.rssGrowthMb.toFixed(1)} MB (target growth <= 10 MB: ${f.rssGrowthMb <= 10 ? 'ok' : 'MISS'})`);
     console.log(`  heap ${f.warm.heapUsedMb.toFixed(1)} -> ${f.end.heapUsedMb.toFixed(1)} MB  (${f.heapGrowthMb >= 0 ? '+' : ''}${f.heapGrowthMb.toFixed(1)} MB; target growth <= 10 MB: ${f.heapGrowthMb <= 10 ? 'ok' : 'MISS'})`);
-    console.log(`  rss peak, second half vs first half: ${f.rssPeakTrendMb >= 0 ? '+' : ''}${f.rssPeakTrendMb.toFixed(1)} MB (target growth <= 10 MB: ${f.rssPeakTrendMb <= 10 ? 'ok' : 'MISS'})`);
+    console.log(`  rss trend after warm-up (Theil–Sen slope x ${f.end.cycle - f.warm.cycle} cycles): ${f.rssTrendMb >= 0 ? '+' : ''}${f.rssTrendMb.toFixed(1)} MB (target growth <= 10 MB: ${f.rssTrendMb <= 10 ? 'ok' : 'MISS'})`);
     console.log(`  fds  ${f.warm.fds} -> ${f.end.fds}`);
     console.log(`  records ${r.report.records}, executed cycles ${r.report.executed}, fills ${r.report.fills}, audit verify ${r.report.verify?.ok ? 'ok' : 'FAILED'}`);
     console.log(problems.length ? `PROBLEMS:\n  ${problems.join('\n  ')}` : 'audit and state consistent');
