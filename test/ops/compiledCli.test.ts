@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyConfig, ROOT, runCli } from '../helpers/cli.ts';
+import { pathToFileURL } from 'node:url';
+import { copyConfig, ROOT, runCli, tempDir } from '../helpers/cli.ts';
 import { Sandbox } from '../helpers/sandbox.ts';
 
 const boxes: Sandbox[] = [];
@@ -52,6 +53,30 @@ describe('the compiled 247trader command', () => {
     expect(typo.status).toBe(2);
     expect(typo.stderr).toContain("error: unknown command 'confg'");
     expect(typo.stderr).toContain('Did you mean config?');
+  });
+
+  it('config hash then none of the daemon\'s libraries load; a sim run then no ccxt', () => {
+    // The start-up cost of a command is the modules it loads: record every URL the module loader
+    // loads (a loader hook writing to a file) and look for the heavy ones by name.
+    const box = tempDir();
+    const seen = join(box, 'loaded.txt');
+    writeFileSync(join(box, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function load(url, ctx, next) { appendFileSync(${JSON.stringify(seen)}, url + '\\n'); return next(url, ctx); }\n`);
+    writeFileSync(join(box, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(box, 'hooks.mjs')).href)});\n`);
+    const loaded = (...args: string[]) => {
+      rmSync(seen, { force: true });
+      const r = spawnSync(process.execPath, ['--import', join(box, 'register.mjs'), 'bin/247trader.js', ...args], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(seen, 'utf8');
+    };
+    const heavy = /(node_modules|vendor)\/(ccxt|better-sqlite3|prom-client|pino)\b/;
+    const hash = loaded('config', 'hash');
+    expect(hash).toContain('/dist/config/load.js');
+    expect(hash).not.toMatch(heavy);
+    expect(hash).not.toContain('/dist/audit/');
+    const run = loaded('run', '--mode', 'PAPER', '--clock', 'virtual', '--config-dir', 'config', '--log-dir', join(box, 'logs'), '--data-dir', join(box, 'data'));
+    expect(run).toContain('/dist/runner/mainLoop.js');
+    expect(run).toContain('node_modules/better-sqlite3/');
+    expect(run).not.toContain('node_modules/ccxt/');
   });
 
   it('a source edited after the build then the next start compiles dist/ again and runs the edit', () => {
