@@ -21,7 +21,7 @@ import { GENESIS } from './chain.ts';
 import { DIGEST_DIR, type Digest, digestFileName, isDigestOf, parseDigest, signatureFileName } from './digestFormat.ts';
 import { fetchDigests, type FetchedDigest } from './digestFetch.ts';
 import type { LogGroup } from './read.ts';
-import { verifyLog, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { type VerifyOptions, type VerifyResult, verifyKeeping } from './verify.ts';
 
 /** What is wrong with the digests or the log against them, as a closed set of codes. */
 export type DigestProblemCode =
@@ -57,7 +57,7 @@ export interface DigestResult {
 }
 
 const sha256 = (b: Buffer): string => hash('sha256', b, 'hex');
-const DIGEST_TAG = Buffer.from('"event":"digest"');
+const DIGEST_TAG = '"event":"digest"';
 
 interface Loaded {
   name: string;
@@ -94,15 +94,9 @@ export async function verifyWithDigests(group: LogGroup, publicKey: KeyObject, o
     recordAt.add(to + 1);
     newestTo = Math.max(newestTo, to);
   }
-  const chains = new Map<number, string>();
-  const named: { seq: number; line: string }[] = [];
-  const log = await verifyLog(group, {
-    ...opts,
-    onRecord: (seq, chain, buf, start, end) => {
-      if (edges.has(seq)) chains.set(seq, chain);
-      if ((seq > newestTo || recordAt.has(seq)) && buf.subarray(start, Math.min(end, start + 96)).indexOf(DIGEST_TAG) >= 0) named.push({ seq, line: buf.toString('utf8', start, end) });
-    },
-  });
+  const { log, kept } = await verifyKeeping(group, { ...opts, keep: { chains: edges, lines: { at: recordAt, after: newestTo, tag: DIGEST_TAG } } });
+  const chains = kept.chains;
+  const named = kept.lines;
   const loaded = checkDigestChain(dir, logName, await fetched, fail);
   res.digests = loaded.length;
   if (loaded.length > 0) res.covered = `${loaded[0]!.digest.from_seq}..${loaded.at(-1)!.digest.to_seq}`;

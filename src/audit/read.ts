@@ -76,14 +76,20 @@ export async function* readBlocks(file: string, blockBytes = CHUNK): AsyncGenera
   }
 }
 
-function* fileBlocks(file: string, blockBytes: number): Generator<Block> {
+/**
+ * Blocks of whole lines of the bytes [from, to) of a plain file (`from` at a line's start): how the
+ * readers that split a large file between threads read their part. Whole file by default.
+ */
+export function* fileBlocks(file: string, blockBytes = CHUNK, from = 0, to = Number.POSITIVE_INFINITY): Generator<Block> {
   const fd = openSync(file, 'r');
   try {
     let buf: Buffer = Buffer.allocUnsafe(blockBytes);
     let have = 0;
+    let at = from;
     for (;;) {
       if (have === buf.length) buf = grow(buf, have); // one line longer than the buffer
-      const n = readSync(fd, buf, have, buf.length - have, null);
+      const n = to - at <= 0 ? 0 : readSync(fd, buf, have, Math.min(buf.length - have, to - at), at);
+      at += n;
       if (n === 0) {
         if (have > 0) yield { buf, end: have, file };
         return;

@@ -12,7 +12,7 @@
 import { UsageError } from '../errors.ts';
 import { chainHeadValue, HEAD_HEX_DIGITS } from './chain.ts';
 import { type LogGroup, readLines } from './read.ts';
-import { verifyLog, type VerifyOptions, type VerifyResult } from './verify.ts';
+import { type VerifyOptions, type VerifyResult, verifyKeeping } from './verify.ts';
 
 /** One (seq, head) pair as the witness stored it, and when (the scrape's time, epoch ms). */
 export interface WitnessedPair {
@@ -89,13 +89,8 @@ export async function verifyWithWitness(group: LogGroup, o: WitnessOptions): Pro
   const distinct = new Map<string, WitnessedPair>();
   for (const p of pairs) if (!distinct.has(`${p.seq}:${p.head}`)) distinct.set(`${p.seq}:${p.head}`, p);
   const wanted = new Set([...distinct.values()].map((p) => p.seq));
-  const chains = new Map<number, string>();
-  const log = await verifyLog(group, {
-    ...o,
-    onRecord: (seq, chain) => {
-      if (wanted.has(seq)) chains.set(seq, chain);
-    },
-  });
+  const { log, kept } = await verifyKeeping(group, { ...o, keep: { chains: wanted } });
+  const chains = kept.chains;
   const res: WitnessResult = { url: o.url, instance, ok: true, pairs: distinct.size, last_witnessed: null, problem: null };
   const iso = (t: number) => new Date(t).toISOString();
   const lastPair = pairs.reduce<WitnessedPair | undefined>((a, p) => (!a || p.seq > a.seq ? p : a), undefined);

@@ -1,11 +1,22 @@
 import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveInputs } from '../../src/audit/read.ts';
-import { verifyLog } from '../../src/audit/verify.ts';
-import { tempDir, writeLog } from './helpers.ts';
+import { type LogGroup, resolveInputs } from '../../src/audit/read.ts';
+import { type VerifyOptions, verifyLog as verifyOneThread } from '../../src/audit/verify.ts';
+import { AuditLogger } from '../../src/audit/writer.ts';
+import { rec, tempDir, writeLog } from './helpers.ts';
 
 const LEGACY = join(import.meta.dirname, '../fixtures/legacy-audit/247trader-v2_audit.jsonl');
+
+/**
+ * verifyLog twice: as one pass, and cut into parts checked on worker threads (minPartBytes 1: every
+ * log splits, whatever its size); both must give the same verdict, down to the line and the notes.
+ */
+async function verifyLog(g: LogGroup, opts: VerifyOptions = {}) {
+  const single = await verifyOneThread(g, opts);
+  expect(await verifyOneThread(g, { ...opts, minPartBytes: 1 })).toEqual(single);
+  return single;
+}
 
 /** A 10-record log, its lines changed by `edit`, then verified. */
 async function tampered(edit: (lines: string[]) => string[]) {
@@ -105,5 +116,16 @@ describe('audit verify', () => {
     writeLog(file, 5);
     const v = await verifyLog(resolveInputs([file])[0]!);
     expect(v).toMatchObject({ ok: true, unchained: 20, chained: 5, first_seq: 1 });
+  });
+
+  it('a log switching from plain SHA-256 to HMAC then ok with a note, split between threads too', async () => {
+    const file = join(tempDir(), 'a.jsonl');
+    writeLog(file, 6);
+    const log = AuditLogger.open({ file, fsync: 'batch', hmacKey: 's3cret' });
+    for (let i = 7; i <= 12; i++) log.append(rec(i));
+    log.close();
+    const v = await verifyLog(resolveInputs([file])[0]!, { hmacKey: 's3cret' });
+    expect(v).toMatchObject({ ok: true, chained: 12 });
+    expect(v.notes.join()).toMatch(/switches to HMAC-SHA256 at seq 7/);
   });
 });

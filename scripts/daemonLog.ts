@@ -1,0 +1,73 @@
+/**
+ * A large audit log of the daemon's own records for the end-to-end audit benchmark: the installed command
+ * (`bin/247trader.js`, compiled dist/) runs N PAPER cycles on the virtual clock, then its records are
+ * concatenated until the file reaches the size asked for. Concatenated copies restart at seq 1, which
+ * `audit verify` rightly rejects, so each copied record is re-sealed (src/audit/chain.ts): its body is the
+ * daemon's, byte for byte, with the next seq and the chain recomputed; a head file closes the log.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GENESIS, parseChained, sealJson } from '../src/audit/chain.ts';
+import { headPathOf } from '../src/audit/files.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const AUDIT = '247trader-v2_audit.jsonl';
+
+/** The record JSON texts (without seq and chain) of a `cycles`-cycle PAPER run of the installed command. */
+export function daemonRecords(cycles: number): string[] {
+  const dir = mkdtempSync(join(ROOT, 'logs', 'bench-daemon-'));
+  try {
+    cpSync(join(ROOT, 'config'), join(dir, 'config'), { recursive: true });
+    const args = ['run', '--mode', 'PAPER', '--clock', 'virtual', '--max-cycles', String(cycles), '--config-dir', join(dir, 'config'), '--log-dir', join(dir, 'logs'), '--data-dir', join(dir, 'data')];
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/247trader.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`247trader run (PAPER, virtual clock) exited ${r.status}`);
+    const buf = readFileSync(join(dir, 'logs', AUDIT));
+    const out: string[] = [];
+    for (let pos = 0; pos < buf.length; ) {
+      const nl = buf.indexOf(10, pos);
+      const c = parseChained(buf, pos, nl);
+      if (c === null) throw new Error(`${AUDIT}: an unchained line from the daemon`);
+      const body = buf.toString('utf8', pos, c.bodyEnd);
+      out.push(`${body.slice(0, body.lastIndexOf(',"seq":'))}}`);
+      pos = nl + 1;
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes `records` over and over, re-sealed as one chain, until `file` holds at least `bytes`; a head file beside it. Returns the record count. */
+export function concatenateLog(file: string, records: readonly string[], bytes: number): number {
+  const fd = openSync(file, 'w', 0o640);
+  let prev = GENESIS;
+  let seq = 0;
+  let written = 0;
+  let parts: string[] = [];
+  let pending = 0;
+  const flush = () => {
+    const b = Buffer.from(parts.join(''), 'utf8');
+    writeSync(fd, b);
+    written += b.length;
+    parts = [];
+    pending = 0;
+  };
+  try {
+    while (written + pending < bytes) {
+      for (const json of records) {
+        const { line, chain } = sealJson(json, ++seq, prev);
+        prev = chain;
+        parts.push(line);
+        pending += line.length;
+        if (pending > 8 << 20) flush();
+        if (written + pending >= bytes) break;
+      }
+    }
+    flush();
+  } finally {
+    closeSync(fd);
+  }
+  writeFileSync(headPathOf(file), `${JSON.stringify({ seq, chain: prev, file: AUDIT, hmac: false })}\n`);
+  return seq;
+}
