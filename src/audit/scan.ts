@@ -16,25 +16,50 @@
 /**
  * Finds a needle line by line. A search starts at the line, so a key near the start of the
  * line costs a few dozen bytes; a miss remembers where the needle next occurs, so a key absent
- * from most lines is searched once per block, not once per line.
+ * from most lines is searched once per block, not once per line. The search itself runs on the
+ * block's bytes for the needle's last 6 bytes (then checks the bytes before): a native search
+ * looks for its pattern's first byte with memchr, and `"` is every 8th byte of a JSON line, while
+ * the tail starts with a letter (measured on 1 GB of the daemon's records: an absent key cost
+ * 0.65 s of a 2 s summary searched as the whole needle in the latin1 string, 0.2 s this way).
  */
 class Cursor {
   private next = -1;
-  constructor(readonly needle: string) {}
+  /** The last search found the needle in the line it started in. */
+  private near = true;
+  /** Bytes of the needle before its tail. */
+  private readonly lead: number;
+  private readonly head: string;
+  private readonly tail: Buffer;
+  constructor(readonly needle: string) {
+    this.lead = Math.max(0, needle.length - 6);
+    this.head = needle.slice(0, this.lead);
+    this.tail = Buffer.from(needle.slice(this.lead), 'latin1');
+  }
 
   reset(): void {
     this.next = -1;
+    this.near = true;
   }
 
-  /** First occurrence in [from, lineEnd), or -1. */
-  find(s: string, from: number, lineEnd: number): number {
+  /** First occurrence in [from, lineEnd) of the block (`bytes` and its latin1 text `s`), or -1. */
+  find(s: string, bytes: Buffer, from: number, lineEnd: number): number {
     let p = this.next;
     if (p < from) {
-      p = s.indexOf(this.needle, from);
+      // A key the last line had is likely near: String.indexOf costs least per call. Otherwise the
+      // next one may be far: the byte search for the tail costs least per byte.
+      p = this.near ? s.indexOf(this.needle, from) : this.far(s, bytes, from);
       if (p < 0) p = s.length;
       this.next = p;
+      this.near = p < lineEnd;
     }
     return p < lineEnd ? p : -1;
+  }
+
+  private far(s: string, bytes: Buffer, from: number): number {
+    for (let q = bytes.indexOf(this.tail, from + this.lead); q >= 0; q = bytes.indexOf(this.tail, q + 1)) {
+      if (this.lead === 0 || s.startsWith(this.head, q - this.lead)) return q - this.lead;
+    }
+    return -1;
   }
 }
 
@@ -81,6 +106,7 @@ export class LineScanner {
   /** Calls `onRecord` for each line of buf[0, end) (skipping blank lines); `rec` is reused between calls. */
   scan(buf: Buffer, end: number, onRecord: (rec: ScannedRecord) => void): void {
     const s = buf.toString('latin1', 0, end);
+    const bytes = buf.subarray(0, end);
     for (const c of this.keys) c.reset();
     this.bracket.reset();
     this.success.reset();
@@ -89,19 +115,21 @@ export class LineScanner {
       let nl = s.indexOf('\n', pos);
       if (nl < 0) nl = end;
       if (nl > pos && !(nl === pos + 1 && s.charCodeAt(pos) === 13)) {
-        this.scanLine(s, buf, pos, nl, rec);
+        this.scanLine(s, bytes, pos, nl, rec);
         onRecord(rec);
       }
       pos = nl + 1;
     }
   }
 
-  private scanLine(s: string, buf: Buffer, start: number, end: number, rec: ScannedRecord): void {
+  /** One line, s[start, end); `bytes` is the block's bytes (the same offsets). */
+  private scanLine(s: string, bytes: Buffer, start: number, end: number, rec: ScannedRecord): void {
+    const buf = bytes;
     if (s.charCodeAt(start) !== 0x7b) return this.slow(buf, start, end, rec);
     let last = start;
     for (let i = 0; i < this.keys.length; i++) {
       const c = this.keys[i]!;
-      const p = c.find(s, start, end);
+      const p = c.find(s, bytes, start, end);
       if (p < 0) {
         setField(rec, this.names[i]!, undefined);
         continue;
@@ -117,7 +145,7 @@ export class LineScanner {
     // lines away, so its cursor remembers it.)
     if (last > start) {
       const brace = s.indexOf('{', start + 1);
-      if ((brace >= 0 && brace < last) || this.bracket.find(s, start + 1, last) >= 0) return this.slow(buf, start, end, rec);
+      if ((brace >= 0 && brace < last) || this.bracket.find(s, bytes, start + 1, last) >= 0) return this.slow(buf, start, end, rec);
     }
     // proposals sits near the end of a cycle record: search back from the line's end.
     const f = s.lastIndexOf(FINAL, end);
@@ -132,7 +160,7 @@ export class LineScanner {
       }
       if (digits === 0) return this.slow(buf, start, end, rec);
       rec.executed = n;
-    } else if (this.success.find(s, start, end) >= 0) {
+    } else if (this.success.find(s, bytes, start, end) >= 0) {
       return this.slow(buf, start, end, rec); // no proposals: orders are counted from the objects
     } else {
       rec.executed = 0;

@@ -4,8 +4,10 @@
  * unstamped bucket, and the timeline of hash changes.
  * Counts match `jq -r .config_hash FILE | sort | uniq -c` (jq's `null` = our unstamped).
  */
-import { type LogGroup, readBlocks } from './read.ts';
-import { LineScanner, type ScannedRecord } from './scan.ts';
+import type { Worker } from 'node:worker_threads';
+import type { LogGroup } from './read.ts';
+import { type PartSummary, summarizePart, type SummaryJob } from './summaryPart.ts';
+import { planParts, type SplitOptions, startWorker, workerResult } from './threads.ts';
 
 /** One config_hash (null = unstamped: the field absent or null). */
 export interface HashBucket {
@@ -42,59 +44,59 @@ export interface SummaryWindow {
   until?: number;
 }
 
-/** Summarizes the given logs (all files of every group, in order). */
-export async function summarize(groups: readonly LogGroup[], window: SummaryWindow = {}): Promise<Summary> {
+/**
+ * Summarizes the given logs (all files of every group, in order). A large log is cut into one part
+ * per core (threads.ts): the main thread summarizes the first while worker threads do the others,
+ * and the parts are joined in order (the same answer as one pass; see summaryPart.ts).
+ */
+export async function summarize(groups: readonly LogGroup[], window: SummaryWindow = {}, split: SplitOptions = {}): Promise<Summary> {
+  const files = groups.flatMap((g) => g.files);
+  // A log's first part is summarized here, the parts it was cut into after that on worker threads.
+  const jobs = groups.flatMap((g) => planParts(g.files, split).map((p, k) => ({ job: { stretches: p.stretches, window }, onWorker: k > 0 })));
+  const workers = jobs.map(({ job, onWorker }) => (onWorker ? startSummary(job) : undefined));
   const buckets = new Map<string | null, HashBucket>();
   const timeline: HashChange[] = [];
-  const files: string[] = [];
-  const filtered = window.since !== undefined || window.until !== undefined;
   let records = 0;
   let invalid = 0;
   let lastStamped: string | null = null;
-  // The previous record's bucket: consecutive records mostly share a hash, skip the Map.
-  let cur: HashBucket | undefined;
-
-  const onRecord = (r: ScannedRecord) => {
-    if (r.invalid) {
-      invalid++;
-      return;
+  try {
+    for (let i = 0; i < jobs.length; i++) {
+      const p = (await workers[i]?.result) ?? (await summarizePart(jobs[i]!.job));
+      records += p.records;
+      invalid += p.invalid;
+      for (const b of p.buckets) {
+        const into = buckets.get(b.config_hash);
+        if (!into) {
+          buckets.set(b.config_hash, b);
+          continue;
+        }
+        into.records += b.records;
+        if (into.first === null) into.first = b.first;
+        if (b.last !== null) into.last = b.last;
+        for (const [status, n] of Object.entries(b.status)) into.status[status] = (into.status[status] ?? 0) + n;
+        into.orders_executed += b.orders_executed;
+        for (const c of b.code_hashes) if (!into.code_hashes.includes(c)) into.code_hashes.push(c);
+      }
+      // The part's first change is from null: drop it when the hash goes on from the part before, else say from what.
+      const [first, ...rest] = p.timeline;
+      if (first && first.to !== lastStamped) timeline.push({ ...first, from: lastStamped });
+      timeline.push(...rest);
+      lastStamped = p.lastStamped ?? lastStamped;
     }
-    const ts = r.timestamp ?? null;
-    if (filtered) {
-      const t = ts === null ? Number.NaN : Date.parse(ts);
-      if (Number.isNaN(t) || (window.since !== undefined && t < window.since) || (window.until !== undefined && t >= window.until)) return;
-    }
-    records++;
-    const hash = r.config_hash ?? null;
-    let b = cur !== undefined && cur.config_hash === hash ? cur : buckets.get(hash);
-    if (b === undefined) {
-      b = { config_hash: hash, records: 0, first: ts, last: ts, status: {}, orders_executed: 0, code_hashes: [] };
-      buckets.set(hash, b);
-    }
-    cur = b;
-    b.records++;
-    if (ts !== null) {
-      if (b.first === null) b.first = ts;
-      b.last = ts;
-    }
-    if (r.status !== undefined) b.status[r.status] = (b.status[r.status] ?? 0) + 1;
-    b.orders_executed += r.executed;
-    if (r.code_hash !== undefined && !b.code_hashes.includes(r.code_hash)) b.code_hashes.push(r.code_hash);
-    if (hash !== null && hash !== lastStamped) {
-      timeline.push({ timestamp: ts, from: lastStamped, to: hash });
-      lastStamped = hash;
-    }
-  };
-
-  for (const g of groups) {
-    for (const file of g.files) {
-      files.push(file);
-      // code_hash is on startup records only: one search per block finds them all.
-      const scanner = new LineScanner(['config_hash', 'timestamp', 'status', 'code_hash']);
-      for await (const block of readBlocks(file)) scanner.scan(block.buf, block.end, onRecord);
-    }
+  } finally {
+    for (const w of workers) void w?.worker.terminate();
   }
   return { files, records, invalid_lines: invalid, buckets: [...buckets.values()], timeline };
+}
+
+/** A part summarized on a worker thread; undefined when the thread failed (the part is then summarized here). */
+function startSummary(job: SummaryJob): { worker: Worker; result: Promise<PartSummary | undefined> } | undefined {
+  try {
+    const worker = startWorker('summaryWorker', job);
+    return { worker, result: workerResult<PartSummary>(worker).catch(() => undefined) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Parses --since/--until: an ISO date or date-time, or a duration ago such as 30m, 24h, 7d. */

@@ -36,17 +36,23 @@ const CTX_WINDOW = 1 << 20;
 /** The threads to use: one per core. */
 export const threadCount = (): number => Math.max(1, Math.min(8, availableParallelism()));
 
+/** How a log is cut: parts of at least `minPartBytes`, at most `maxParts` of them (tests set both small or many). */
+export interface SplitOptions {
+  minPartBytes?: number;
+  /** Default: one per core. */
+  maxParts?: number;
+}
+
 /**
- * Cuts the files (in order, one log) into up to `threadCount()` parts of about equal bytes, each at
- * least `minPart` bytes, at line boundaries inside files. Only plain files split (not .gz, not stdin):
- * anything else is one part.
+ * Cuts the files (in order, one log) into parts of about equal bytes at line boundaries inside files.
+ * Only plain files split (not .gz, not stdin): anything else is one part.
  */
-export function planParts(files: readonly string[], minPart = MIN_PART_BYTES): Part[] {
+export function planParts(files: readonly string[], split: SplitOptions = {}): Part[] {
   const whole = files.map((file, i) => ({ file, from: 0, to: Number.POSITIVE_INFINITY, lastFile: i === files.length - 1, fileStart: true }));
   if (files.some((f) => f === '-' || f.endsWith('.gz'))) return [{ stretches: whole }];
   const sizes = files.map((f) => statSync(f).size);
   const total = sizes.reduce((a, b) => a + b, 0);
-  const n = Math.min(threadCount(), Math.floor(total / minPart));
+  const n = Math.min(split.maxParts ?? threadCount(), Math.floor(total / (split.minPartBytes ?? MIN_PART_BYTES)));
   if (n < 2) return [{ stretches: whole }];
   // Cut points as (file index, byte offset just after a newline), with the line before each.
   const cuts: { fi: number; at: number; ctx: Buffer }[] = [];

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.ts';
 import { parseChained } from './chain.ts';
 import type { Worker } from 'node:worker_threads';
 import type { LogGroup } from './read.ts';
-import { MIN_PART_BYTES, type Part, planParts, startWorker, workerResult } from './threads.ts';
+import { type Part, planParts, type SplitOptions, startWorker, workerResult } from './threads.ts';
 import { type ChainState, checkPart, type Keep, type PartJob, type PartResult, type VerifyProblem, type VerifyProblemCode } from './verifyPart.ts';
 
 export type { VerifyProblem, VerifyProblemCode };
@@ -43,8 +43,8 @@ export interface VerifyOptions {
   partial?: boolean;
   /** Read size (tests use a small one to put many block boundaries in a small log). */
   blockBytes?: number;
-  /** Smallest part a log is cut into for another thread (tests use a small one to run the threads on a small log). */
-  minPartBytes?: number;
+  /** How a large log is cut between threads (tests cut small logs). */
+  split?: SplitOptions;
 }
 
 /** What `--digests` and `--witness` read from the log in the same pass (records whose chain checked out). */
@@ -86,7 +86,7 @@ export async function verifyKeeping(group: LogGroup, opts: VerifyOptions & { kee
     notes: [],
   };
   const kept: Kept = { chains: new Map(), lines: [] };
-  const parts = planParts(group.files, opts.minPartBytes ?? MIN_PART_BYTES);
+  const parts = planParts(group.files, opts.split);
   const job = (p: Part, state: ChainState): PartJob => ({
     stretches: p.stretches,
     state,

@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { driftReport } from '../../src/audit/drift.ts';
 import { resolveInputs } from '../../src/audit/read.ts';
-import { parseTimeArg, summarize } from '../../src/audit/summary.ts';
+import { parseTimeArg, summarize as summarizeOneThread, type SummaryWindow } from '../../src/audit/summary.ts';
+import type { LogGroup } from '../../src/audit/read.ts';
 import { AuditLogger } from '../../src/audit/writer.ts';
 import { rec, tempDir, writeLog } from './helpers.ts';
 
@@ -18,6 +19,16 @@ function jqCounts(file: string): Record<string, number> {
     const [n, h] = l.trim().split(/\s+/);
     return [h!, Number(n)];
   }));
+}
+
+/**
+ * summarize as one pass, and cut into 2, 3 and 5 parts summarized on worker threads (minPartBytes 1:
+ * any log splits): the parts joined must give the same summary, buckets, timeline and key order.
+ */
+async function summarize(groups: LogGroup[], window: SummaryWindow = {}) {
+  const single = await summarizeOneThread(groups, window);
+  for (const maxParts of [2, 3, 5]) expect(JSON.stringify(await summarizeOneThread(groups, window, { minPartBytes: 1, maxParts }))).toBe(JSON.stringify(single));
+  return single;
 }
 
 describe('audit summary', () => {

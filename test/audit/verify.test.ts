@@ -9,12 +9,12 @@ import { rec, tempDir, writeLog } from './helpers.ts';
 const LEGACY = join(import.meta.dirname, '../fixtures/legacy-audit/247trader-v2_audit.jsonl');
 
 /**
- * verifyLog twice: as one pass, and cut into parts checked on worker threads (minPartBytes 1: every
- * log splits, whatever its size); both must give the same verdict, down to the line and the notes.
+ * verifyLog as one pass, and cut into 2 and 4 parts checked on worker threads (minPartBytes 1: any
+ * log splits, whatever its size): all must give the same verdict, down to the line and the notes.
  */
 async function verifyLog(g: LogGroup, opts: VerifyOptions = {}) {
   const single = await verifyOneThread(g, opts);
-  expect(await verifyOneThread(g, { ...opts, minPartBytes: 1 })).toEqual(single);
+  for (const maxParts of [2, 4]) expect(await verifyOneThread(g, { ...opts, split: { minPartBytes: 1, maxParts } })).toEqual(single);
   return single;
 }
 
