@@ -1,28 +1,33 @@
 /**
- * Audit tool benchmark: generates a realistic 1,000,000-record chained log (the writer's exact
- * line format, without an fsync per record) in a temp dir, then times in one run
+ * Audit tool benchmark, in one run with its baselines:
+ * benchAudit(): a realistic 1,000,000-record chained log (the writer's exact line format, without an
+ * fsync per record) in a temp dir, timed in-process on the compiled modules (dist/, as the installed
+ * command runs them, worker threads included; without the CLI's start-up):
  *   - `audit summary` against `jq -r .config_hash FILE | sort | uniq -c`  (target: 10x faster)
  *   - `audit verify`  against `openssl dgst -sha256 FILE`                (target: within 3x)
  *   - `audit verify --digests` against `audit verify`, with a signed digest every 60 records (hourly
  *     at the log's one record a minute: 16,667 digests)                 (target: at most +10%)
- * Ours are timed in-process (the work of the command, without the ~0.4 s of tsx start-up).
- * Run alone: `npx tsx scripts/bench-audit.ts [records]`; `scripts/bench.ts` calls benchAudit().
+ * benchAuditCli(): 1 GB of the daemon's own records (scripts/daemonLog.ts), end to end through the
+ * installed command (`node bin/247trader.js audit …`, spawn to exit):
+ *   - `audit summary` against jq|sort|uniq -c                            (target: 20x faster)
+ *   - `audit verify` against `openssl dgst -sha256`                      (target: within 1.5x)
+ *   and the same minus the command's start-up (`audit summary` of a 10 KB log), for the record.
+ * Every figure is the best of two runs, the first warming the page cache (baselines alike).
+ * Run alone: `npx tsx scripts/bench-audit.ts [records]` or `--cli [bytes]`; `scripts/bench.ts` calls both.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, hash, type KeyObject } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GENESIS, sealJson } from '../src/audit/chain.ts';
 import { DIGEST_DIR, DIGEST_VERSION, type Digest, digestFileName, serializeDigest, signatureFileName } from '../src/audit/digestFormat.ts';
 import { signDigest } from '../src/audit/digestKey.ts';
-import { verifyWithDigests } from '../src/audit/digestVerify.ts';
 import { headPathOf } from '../src/audit/files.ts';
 import { resolveInputs } from '../src/audit/read.ts';
-import { summarize } from '../src/audit/summary.ts';
-import { verifyLog } from '../src/audit/verify.ts';
 import type { BenchRow } from './benchRow.ts';
+import { concatenateLog, daemonRecords } from './daemonLog.ts';
 
 export type { BenchRow };
 
@@ -142,8 +147,23 @@ async function timeIt(fn: () => unknown | Promise<unknown>, runs: number): Promi
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/247trader.js');
+
+/** The compiled modules (dist/, built first when stale): what the installed command runs, worker threads included. */
+async function compiled() {
+  execFileSync('bash', [join(ROOT, 'scripts/build.sh'), '--if-stale'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const load = (m: string) => import(pathToFileURL(join(ROOT, 'dist/audit', m)).href);
+  return {
+    summarize: ((await load('summary.js')) as typeof import('../src/audit/summary.ts')).summarize,
+    verifyLog: ((await load('verify.js')) as typeof import('../src/audit/verify.ts')).verifyLog,
+    verifyWithDigests: ((await load('digestVerify.js')) as typeof import('../src/audit/digestVerify.ts')).verifyWithDigests,
+  };
+}
+
 /** Runs the audit benchmarks and returns their rows (best of two runs each, same file, same run). */
 export async function benchAudit(records = 1_000_000): Promise<BenchRow[]> {
+  const { summarize, verifyLog, verifyWithDigests } = await compiled();
   const dir = mkdtempSync(join(tmpdir(), 'bench-audit-'));
   const file = join(dir, 'bench_audit.jsonl');
   try {
@@ -162,7 +182,7 @@ export async function benchAudit(records = 1_000_000): Promise<BenchRow[]> {
       summaryCount = s.records;
     }, 2);
     if (summaryCount !== records) throw new Error(`summary counted ${summaryCount} records, expected ${records}`);
-    const jq = await timeIt(() => execFileSync('sh', ['-c', `jq -r .config_hash '${file}' | sort | uniq -c > /dev/null`]), 1);
+    const jq = await timeIt(() => jqCount(file), 1);
 
     let verified = false;
     const verify = await timeIt(async () => {
@@ -188,17 +208,67 @@ export async function benchAudit(records = 1_000_000): Promise<BenchRow[]> {
   }
 }
 
+/** The baseline: `jq -r .config_hash FILE | sort | uniq -c`. */
+const jqCount = (file: string) => execFileSync('sh', ['-c', `jq -r .config_hash '${file}' | sort | uniq -c > /dev/null`]);
+
+/** Seconds for one run of the installed command `247trader …args` (spawn to exit); throws unless it exits 0. */
+function cliSeconds(args: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`247trader ${args.join(' ')} exited ${r.status}`);
+  return seconds(t);
+}
+
+/**
+ * The end-to-end figures on `bytes` of the daemon's own records (a `cycles`-cycle PAPER run on the virtual
+ * clock, concatenated and re-chained: scripts/daemonLog.ts), through the installed command.
+ */
+export async function benchAuditCli(bytes = 1e9, cycles = 3000): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-audit-cli-'));
+  try {
+    const tg = performance.now();
+    const records = daemonRecords(cycles);
+    const file = join(dir, '247trader-v2_audit.jsonl');
+    const n = concatenateLog(file, records, bytes);
+    const small = join(dir, 'small', '247trader-v2_audit.jsonl');
+    mkdirSync(join(dir, 'small'));
+    concatenateLog(small, records, 10_000);
+    const genSeconds = seconds(tg);
+    const gb = statSync(file).size / 1e9;
+    const best = async (fn: () => unknown) => timeIt(fn, 2);
+    const startup = await best(() => cliSeconds(['audit', 'summary', small]));
+    const summary = await best(() => cliSeconds(['audit', 'summary', file]));
+    const jq = await best(() => jqCount(file));
+    const verify = await best(() => cliSeconds(['audit', 'verify', file]));
+    const openssl = await best(() => execFileSync('openssl', ['dgst', '-sha256', file], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    const inSummary = summary - startup;
+    const inVerify = verify - startup;
+    return [
+      { name: `daemon log: ${records.length} records of a ${cycles}-cycle PAPER run, concatenated to ${n} (${round(gb, 2)} GB)`, value: round(genSeconds), unit: 's', baseline: null, ratio: null, target: null, ok: null },
+      { name: '247trader start-up (audit summary of a 10 KB log)', value: round(startup), unit: 's', baseline: null, ratio: null, target: null, ok: null },
+      { name: 'audit summary end to end (installed CLI), speedup vs jq|sort|uniq -c (higher is better)', value: round(summary), unit: 's', baseline: round(jq), ratio: round(jq / summary, 1), target: 20, ok: jq / summary >= 20 },
+      { name: 'audit summary minus start-up, speedup vs jq|sort|uniq -c (for the record)', value: round(inSummary), unit: 's', baseline: round(jq), ratio: round(jq / inSummary, 1), target: null, ok: null },
+      { name: 'audit verify end to end (installed CLI), time vs openssl dgst -sha256 (lower is better)', value: round(verify), unit: 's', baseline: round(openssl), ratio: round(verify / openssl, 2), target: 1.5, ok: verify / openssl <= 1.5 },
+      { name: 'audit verify minus start-up, time vs openssl dgst -sha256 (for the record)', value: round(inVerify), unit: 's', baseline: round(openssl), ratio: round(inVerify / openssl, 2), target: null, ok: null },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Prints rows as an aligned table. */
 export function printRows(rows: readonly BenchRow[]): void {
   for (const r of rows) {
     const base = r.baseline === null ? '' : `  baseline ${r.baseline} ${r.unit}`;
-    const verdict = r.ratio === null ? '' : `  ratio ${r.ratio} (target ${r.target}) ${r.ok ? 'OK' : 'MISSED'}`;
+    const verdict = r.ratio === null || r.ratio === undefined ? '' : `  ratio ${r.ratio}${r.target === null || r.target === undefined ? '' : ` (target ${r.target}) ${r.ok ? 'OK' : 'MISSED'}`}`;
     process.stdout.write(`${r.name.padEnd(64)} ${String(r.value).padStart(8)} ${r.unit}${base}${verdict}\n`);
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const rows = await benchAudit(process.argv[2] ? Number(process.argv[2]) : undefined);
+  const cli = process.argv[2] === '--cli';
+  const arg = process.argv[cli ? 3 : 2];
+  const rows = cli ? await benchAuditCli(arg ? Number(arg) : undefined) : await benchAudit(arg ? Number(arg) : undefined);
   printRows(rows);
   if (rows.some((r) => r.ok === false)) process.exitCode = 1;
 }

@@ -4,7 +4,7 @@
  * Figures, not assertions: a missed target is reported (and sets exit code 1), never hidden.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { benchAudit } from './bench-audit.ts';
+import { benchAudit, benchAuditCli } from './bench-audit.ts';
 import { benchBacktest } from './bench-backtest.ts';
 import { benchIo } from './bench-io.ts';
 import { benchPipeline } from './bench-pipeline.ts';
@@ -17,6 +17,7 @@ import type { BenchRow } from './benchRow.ts';
 const sections: [string, () => Promise<BenchRow[]>][] = [
   ['decision pipeline', benchPipeline],
   ['audit tools', () => benchAudit(Number(process.env.BENCH_AUDIT_RECORDS ?? 1_000_000))],
+  ['audit tools end to end', () => benchAuditCli(Number(process.env.BENCH_AUDIT_CLI_BYTES ?? 1e9))],
   ['backtest', benchBacktest],
   ['sweep', benchSweep],
   ['startup and soak', benchStress],
