@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GENESIS } from './chain.ts';
-import { DIGEST_DIR, type Digest, digestFileName, isDigestOf, parseDigest, signatureFileName } from './digestFormat.ts';
+import { DIGEST_DIR, type Digest, digestFileName, isDigestOf, signatureFileName } from './digestFormat.ts';
 import { fetchDigests, type FetchedDigest } from './digestFetch.ts';
 import type { LogGroup } from './read.ts';
 import { type VerifyOptions, type VerifyResult, verifyKeeping } from './verify.ts';
@@ -152,7 +152,7 @@ function checkDigestChain(dir: string, logName: string, fetched: readonly Fetche
     return [];
   }
   const out: Loaded[] = [];
-  for (const { name, bytes, sig } of fetched) {
+  for (const { name, sig, sha256, digest } of fetched) {
     if (sig === null) {
       fail('DIGEST_SIGNATURE_MISSING', name, null, `no signature file ${signatureFileName(name)} beside the digest`);
       return out;
@@ -161,7 +161,6 @@ function checkDigestChain(dir: string, logName: string, fetched: readonly Fetche
       fail('DIGEST_BAD_SIGNATURE', name, null, 'the signature does not verify with this public key: the digest was changed after it was signed, or signed by another key');
       return out;
     }
-    const digest = parseDigest(bytes);
     if (!digest || digestFileName(logName, digest.from_seq, digest.to_seq) !== name) {
       fail('DIGEST_UNREADABLE', name, null, digest ? `signed for seq ${digest.from_seq}..${digest.to_seq}, but the file is named for another range` : 'signed, but not a digest of a version this verifier reads');
       return out;
@@ -184,7 +183,7 @@ function checkDigestChain(dir: string, logName: string, fetched: readonly Fetche
       fail('DIGEST_CHAIN_BROKEN', name, range, `starts at seq ${digest.from_seq} but its predecessor ends at seq ${prev.digest.to_seq}: the log went back (a tail cut while the daemon was down) or ahead`);
       return out;
     }
-    out.push({ name, sha256: sha256(bytes), digest });
+    out.push({ name, sha256, digest });
   }
   return out;
 }
