@@ -1,16 +1,15 @@
+// Each subcommand imports what it runs when it runs (an `audit summary` loads no verifier, no
+// witness client): every CLI call pays for the modules it loads.
 import { type Command, Option } from 'commander';
-import { driftReport } from '../audit/drift.ts';
-import { resolveInputs } from '../audit/read.ts';
-import { parseTimeArg, summarize, type Summary } from '../audit/summary.ts';
-import { followFile, RECORD_ROW_HEADER, renderRecordRow, tailLines } from '../audit/tail.ts';
-import { verifyLog, type VerifyResult } from '../audit/verify.ts';
-import { loadPublicKey } from '../audit/digestKey.ts';
-import { type DigestResult, verifyWithDigests } from '../audit/digestVerify.ts';
-import { orderRows, renderOrdersCsv, renderOrdersJsonl } from '../audit/orders.ts';
-import { verifyWithWitness, type WitnessResult } from '../audit/witness.ts';
+import type { Summary } from '../audit/summary.ts';
+import type { VerifyResult } from '../audit/verify.ts';
+import type { DigestResult } from '../audit/digestVerify.ts';
+import type { WitnessResult } from '../audit/witness.ts';
 import { UsageError } from '../errors.ts';
 import { renderTable } from '../table.ts';
 import { type CommandIo, processIo } from './io.ts';
+
+const inputs = async (paths: string[]) => (await import('../audit/read.ts')).resolveInputs(paths);
 
 const PATHS_HELP = 'audit log files or directories (rotated and .gz files included), - for stdin; default: stdin when piped, else logs/';
 
@@ -26,9 +25,10 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
     .option('--until <time>', 'only records before: ISO date/time, or a duration ago')
     .option('--json', 'print JSON')
     .action(async (paths: string[], opts: { since?: string; until?: string; json?: boolean }) => {
-      const since = timeOpt('--since', opts.since);
-      const until = timeOpt('--until', opts.until);
-      const s = await summarize(resolveInputs(paths), { since, until });
+      const since = await timeOpt('--since', opts.since);
+      const until = await timeOpt('--until', opts.until);
+      const { summarize } = await import('../audit/summary.ts');
+      const s = await summarize(await inputs(paths), { since, until });
       io.out(opts.json ? `${JSON.stringify(s)}\n` : renderSummary(s));
     });
 
@@ -38,7 +38,8 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
     .argument('<paths...>', 'one log file or directory per instance (or several logs with instance_id)')
     .option('--json', 'print JSON')
     .action(async (paths: string[], opts: { json?: boolean }) => {
-      const r = await driftReport(resolveInputs(paths));
+      const { driftReport } = await import('../audit/drift.ts');
+      const r = await driftReport(await inputs(paths));
       if (opts.json) io.out(`${JSON.stringify(r)}\n`);
       else {
         io.out(renderTable(r.instances.map((i) => [i.instance, i.config_hash, i.config_hash_on_disk, i.timestamp, i.log]), ['instance', 'config_hash', 'on_disk', 'last_record', 'log']));
@@ -65,9 +66,9 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
       if (opts.digests && !opts.publicKey) throw new UsageError('audit verify --digests needs --public-key FILE (the Ed25519 public key the digests were signed for)');
       if (opts.publicKey && !opts.digests) throw new UsageError('audit verify --public-key is for --digests');
       if ((opts.instance || opts.since) && !opts.witness) throw new UsageError('audit verify --instance and --since are for --witness');
-      const since = timeOpt('--since', opts.since);
-      const publicKey = opts.publicKey ? loadPublicKey(opts.publicKey) : undefined;
-      const groups = resolveInputs(paths);
+      const since = await timeOpt('--since', opts.since);
+      const publicKey = opts.publicKey ? (await import('../audit/digestKey.ts')).loadPublicKey(opts.publicKey) : undefined;
+      const groups = await inputs(paths);
       if ((publicKey || opts.witness) && groups.some((g) => g.key === '-')) throw new UsageError('audit verify --digests and --witness need log files, not stdin');
       const results: (VerifyResult & { digests?: DigestResult; witness?: WitnessResult })[] = [];
       for (const g of groups) {
@@ -75,13 +76,14 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
         let r: VerifyResult & { digests?: DigestResult; witness?: WitnessResult };
         if (publicKey) {
           const dir = typeof opts.digests === 'string' ? opts.digests : undefined;
+          const { verifyWithDigests } = await import('../audit/digestVerify.ts');
           const d = await verifyWithDigests(g, publicKey, { ...base, ...(dir !== undefined && { dir }) });
           r = { ...d.log, digests: d.digests };
         } else {
-          r = await verifyLog(g, base);
+          r = await (await import('../audit/verify.ts')).verifyLog(g, base);
         }
         // The witness check reads the log again: it needs the witness's seqs before its pass.
-        if (opts.witness) r.witness = (await verifyWithWitness(g, { ...base, url: opts.witness, ...(opts.instance !== undefined && { instance: opts.instance }), ...(since !== undefined && { since }) })).witness;
+        if (opts.witness) r.witness = (await (await import('../audit/witness.ts')).verifyWithWitness(g, { ...base, url: opts.witness, ...(opts.instance !== undefined && { instance: opts.instance }), ...(since !== undefined && { since }) })).witness;
         results.push(r);
       }
       io.out(opts.json ? `${JSON.stringify(results)}\n` : renderVerify(results));
@@ -96,7 +98,11 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
     .option('--to <time>', 'only events before: ISO date/time, or a duration ago')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'jsonl']).default('csv'))
     .action(async (paths: string[], opts: { from?: string; to?: string; format: 'csv' | 'jsonl' }) => {
-      const rows = await orderRows(resolveInputs(paths), { from: timeOpt('--from', opts.from), to: timeOpt('--to', opts.to) });
+      const groups = await inputs(paths);
+      const from = await timeOpt('--from', opts.from);
+      const to = await timeOpt('--to', opts.to);
+      const { orderRows, renderOrdersCsv, renderOrdersJsonl } = await import('../audit/orders.ts');
+      const rows = await orderRows(groups, { from, to });
       io.out(opts.format === 'jsonl' ? renderOrdersJsonl(rows) : renderOrdersCsv(rows));
     });
 
@@ -109,7 +115,8 @@ export function registerAuditCommands(program: Command, io: CommandIo = processI
     .option('--pretty', 'indented JSON')
     .option('--json', 'the raw JSON lines')
     .action(async (paths: string[], opts: { lines: number; follow?: boolean; pretty?: boolean; json?: boolean }) => {
-      const groups = resolveInputs(paths);
+      const groups = await inputs(paths);
+      const { followFile, RECORD_ROW_HEADER, renderRecordRow, tailLines } = await import('../audit/tail.ts');
       if (groups.length !== 1) throw new UsageError(`audit tail reads one log; got ${groups.length}: ${groups.map((g) => g.key).join(', ')}`);
       const g = groups[0]!;
       const render = (text: string) => {
@@ -140,9 +147,9 @@ function interruptSignal(): AbortSignal {
   return ac.signal;
 }
 
-function timeOpt(flag: string, v: string | undefined): number | undefined {
+async function timeOpt(flag: string, v: string | undefined): Promise<number | undefined> {
   if (v === undefined) return undefined;
-  const t = parseTimeArg(v);
+  const t = (await import('../audit/summary.ts')).parseTimeArg(v);
   if (t === undefined) throw new UsageError(`${flag} "${v}": expected an ISO date or date-time (2026-11-26, 2026-11-26T10:00:00Z) or a duration ago (30m, 24h, 7d)`);
   return t;
 }
