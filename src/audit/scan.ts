@@ -22,9 +22,12 @@
  * the tail starts with a letter (measured on 1 GB of the daemon's records: an absent key cost
  * 0.65 s of a 2 s summary searched as the whole needle in the latin1 string, 0.2 s this way).
  */
+/** About a line or two of our records. */
+const NEAR = 4096;
+
 class Cursor {
   private next = -1;
-  /** The last search found the needle in the line it started in. */
+  /** The last search found the needle within NEAR bytes. */
   private near = true;
   /** Bytes of the needle before its tail. */
   private readonly lead: number;
@@ -45,12 +48,12 @@ class Cursor {
   find(s: string, bytes: Buffer, from: number, lineEnd: number): number {
     let p = this.next;
     if (p < from) {
-      // A key the last line had is likely near: String.indexOf costs least per call. Otherwise the
-      // next one may be far: the byte search for the tail costs least per byte.
+      // A needle the last search found near is likely near again: String.indexOf costs least per
+      // call. Otherwise the next one may be far: the byte search for the tail costs least per byte.
       p = this.near ? s.indexOf(this.needle, from) : this.far(s, bytes, from);
       if (p < 0) p = s.length;
       this.next = p;
-      this.near = p < lineEnd;
+      this.near = p - from < NEAR;
     }
     return p < lineEnd ? p : -1;
   }
