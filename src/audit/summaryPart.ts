@@ -18,6 +18,13 @@ export interface PartSummary {
   lastStamped: string | null;
 }
 
+/**
+ * Read size for the scanner: each block becomes one latin1 string, and a string of 8 MiB (the
+ * readers' default) lives in V8's large-object space, fresh pages every block: on 1 GB of our records
+ * 64 KiB blocks (strings in the young generation) cut the system time from about 0.5 s to 0.3 s.
+ */
+const SCAN_BLOCK = 64 << 10;
+
 /** What a summary worker is given. */
 export interface SummaryJob {
   stretches: Stretch[];
@@ -67,7 +74,7 @@ export async function summarizePart({ stretches, window }: SummaryJob): Promise<
   for (const { file, from, to } of stretches) {
     // code_hash is on startup records only: one search per block finds them all.
     const scanner = new LineScanner(['config_hash', 'timestamp', 'status', 'code_hash']);
-    const blocks = file === '-' || file.endsWith('.gz') ? readBlocks(file) : fileBlocks(file, undefined, from, to);
+    const blocks = file === '-' || file.endsWith('.gz') ? readBlocks(file, SCAN_BLOCK) : fileBlocks(file, SCAN_BLOCK, from, to);
     for await (const block of blocks) scanner.scan(block.buf, block.end, onRecord);
   }
   out.buckets = [...buckets.values()];
