@@ -28,7 +28,7 @@ export interface Part {
  * Below this many bytes a log is read by one thread: starting a worker (~40 ms compiled, more under
  * tsx) costs more than it saves.
  */
-export const MIN_PART_BYTES = 64 << 20;
+const MIN_PART_BYTES = 64 << 20;
 
 /** The longest line before a cut that is looked back for. */
 const CTX_WINDOW = 1 << 20;
