@@ -57,6 +57,14 @@ export class StateStore {
   private readonly lastMarks = new Map<string, number>();
   private readonly viewTx: (now: number, marks: Readonly<Record<string, number>>, drawdownWindowDays: number) => PortfolioView;
   private readonly fillTx: (fill: FillInput) => boolean;
+  /**
+   * Rows read since the last write (a cycle reads the account and the positions dozens of times and
+   * writes them a few times a day). This connection is the book's only writer (the instance lock;
+   * other readers open it read-only), so a row read stays true until one of its own statements
+   * writes its table: such a statement clears that table's cache before it runs, and a transaction
+   * that throws clears all of it (its rollback undoes writes that may have been read back inside it).
+   */
+  private readonly cache: ReadCache = { meta: new Map() };
 
   private constructor(
     private readonly db: Database.Database,
@@ -64,9 +72,29 @@ export class StateStore {
     readonly mode: StoreMode,
     readonly file: string,
   ) {
+    clearingOnWrite(st, (tables) => this.clearCache(tables));
     // Built once: one BEGIN/COMMIT around each view's and each fill's writes (one fsync, not one per statement).
-    this.viewTx = db.transaction((now, marks, days) => this.buildView(now, marks, days));
-    this.fillTx = db.transaction((fill) => this.bookFill(fill));
+    this.viewTx = this.atomic((now: number, marks: Readonly<Record<string, number>>, days: number) => this.buildView(now, marks, days));
+    this.fillTx = this.atomic((fill: FillInput) => this.bookFill(fill));
+  }
+
+  /** `fn` as one transaction; a throw (a rollback) also clears the read cache. */
+  private atomic<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    const tx = this.db.transaction(fn);
+    return (...args: A): R => {
+      try {
+        return tx(...args);
+      } catch (e) {
+        this.clearCache();
+        throw e;
+      }
+    };
+  }
+
+  private clearCache(tables: readonly CachedTable[] = CACHED_TABLES): void {
+    if (tables.includes('account')) this.cache.account = undefined;
+    if (tables.includes('positions')) this.cache.positions = undefined;
+    if (tables.includes('meta')) this.cache.meta.clear();
   }
 
   /** Opens (creating when missing) `<dir>/state-<mode>.sqlite`, migrating its schema. */
@@ -85,13 +113,20 @@ export class StateStore {
       throw new StateError(`${file}: cannot open state database: ${(e as Error).message}`, { cause: e });
     }
     try {
-      if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
-        throw new StateError(`${file}: WAL journal mode is not available on this filesystem`);
+      if (opts.mode === 'BACKTEST') {
+        // A backtest's book is rebuilt by rerunning it, and nothing else opens it while it runs: no
+        // fsyncs, the rollback journal in memory, the file locked once (commits cost no syscalls but a write).
+        db.pragma('locking_mode = EXCLUSIVE');
+        db.pragma('journal_mode = MEMORY');
+        db.pragma('synchronous = OFF');
+      } else {
+        if (db.pragma('journal_mode = WAL', { simple: true }) !== 'wal') {
+          throw new StateError(`${file}: WAL journal mode is not available on this filesystem`);
+        }
+        // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power loss can drop the
+        // last committed cycle (fills booked, cycle record already written). A committed cycle must survive.
+        db.pragma('synchronous = FULL');
       }
-      // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power loss can drop the
-      // last committed cycle (fills booked, cycle record already written). A committed cycle must survive.
-      // A backtest's book is rebuilt by rerunning it, so it skips the fsyncs (OFF).
-      db.pragma(opts.mode === 'BACKTEST' ? 'synchronous = OFF' : 'synchronous = FULL');
       // A CLI reader (`state …`) may hold a lock for a moment; wait rather than fail the cycle.
       db.pragma('busy_timeout = 5000');
       migrate(db, file);
@@ -121,7 +156,7 @@ export class StateStore {
    * (fetching, sending) first, then book the results inside. Nested calls become savepoints.
    */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.atomic(fn)();
   }
 
   // ---- cycle counter ----------------------------------------------------------------
@@ -158,7 +193,7 @@ export class StateStore {
 
   private buildView(now: number, marks: Readonly<Record<string, number>>, drawdownWindowDays: number): PortfolioView {
     const acct = this.account();
-    const positions = (this.st.positions.all() as PositionRow[]).map(toPosition);
+    const positions = this.positionRows().map(toPosition);
     const marksUsd: Record<string, number> = {};
     let equity = acct.cash_usd;
     let allMarked = true;
@@ -354,7 +389,7 @@ export class StateStore {
    */
   setCashFromVenue(cashUsd: number): { first: boolean } {
     if (!Number.isFinite(cashUsd) || cashUsd < 0) throw new StateError(`venue cash must be a number >= 0, got ${cashUsd}`);
-    return this.db.transaction(() => {
+    return this.atomic(() => {
       const first = this.getMeta(CASH_SOURCE_KEY) !== 'venue';
       const sums = this.st.cashFromFills.get() as { delta: number };
       this.st.setCash.run(cashUsd);
@@ -374,7 +409,7 @@ export class StateStore {
    * Returns the quantity moved (0 when there was no position).
    */
   moveToDust(symbol: string): number {
-    return this.db.transaction(() => {
+    return this.atomic(() => {
       const pos = this.st.position.get(symbol) as PositionRow | undefined;
       if (!pos) return 0;
       this.st.deletePosition.run(symbol);
@@ -410,12 +445,12 @@ export class StateStore {
 
   /** Open positions by symbol order (no marks; see view()). */
   positions(): Position[] {
-    return (this.st.positions.all() as PositionRow[]).map(toPosition);
+    return this.positionRows().map(toPosition);
   }
 
   /** One open position, if any. */
   position(symbol: string): Position | undefined {
-    const row = this.st.position.get(symbol) as PositionRow | undefined;
+    const row = this.positionRows().find((r) => r.symbol === symbol);
     return row && toPosition(row);
   }
 
@@ -520,7 +555,11 @@ export class StateStore {
 
   /** A stored string, if any. */
   getMeta(key: string): string | undefined {
-    return this.st.getMeta.get(key) as string | undefined;
+    const { meta } = this.cache;
+    if (meta.has(key)) return meta.get(key);
+    const value = this.st.getMeta.get(key) as string | undefined;
+    meta.set(key, value);
+    return value;
   }
 
   /** Stores a string under `key` (JSON-encode anything richer). */
@@ -534,7 +573,39 @@ export class StateStore {
   }
 
   private account(): AccountRow {
-    return this.st.account.get() as AccountRow;
+    return (this.cache.account ??= this.st.account.get() as AccountRow);
+  }
+
+  /** The positions rows by symbol (the cache's; never handed out). */
+  private positionRows(): readonly PositionRow[] {
+    return (this.cache.positions ??= this.st.positions.all() as PositionRow[]);
+  }
+}
+
+/** The tables whose reads StateStore caches. */
+const CACHED_TABLES = ['account', 'positions', 'meta'] as const;
+type CachedTable = (typeof CACHED_TABLES)[number];
+
+/** What StateStore keeps of its reads until its next write to their table. */
+interface ReadCache {
+  account?: AccountRow;
+  positions?: PositionRow[];
+  meta: Map<string, string | undefined>;
+}
+
+/**
+ * Makes every statement that can write (better-sqlite3's `readonly` is false) clear, before it
+ * runs, the cached reads of the tables its SQL names (the cycle counter's update keeps the positions).
+ */
+function clearingOnWrite(st: Statements, clear: (tables: CachedTable[]) => void): void {
+  for (const s of Object.values(st) as Database.Statement[]) {
+    if (s.readonly) continue;
+    const tables = CACHED_TABLES.filter((t) => new RegExp(`\\b${t}\\b`).test(s.source));
+    if (tables.length === 0) continue;
+    const { run, get, all } = s;
+    s.run = (...args: unknown[]) => (clear(tables), run.apply(s, args));
+    s.get = (...args: unknown[]) => (clear(tables), get.apply(s, args));
+    s.all = (...args: unknown[]) => (clear(tables), all.apply(s, args));
   }
 }
 
