@@ -70,14 +70,18 @@ function priceAt(s: Series, at: number): { price: number; label: string } | unde
 
 /** Why this listing's book cannot be trusted against its candles, or undefined (also when there is no usable close to compare). */
 function mismatch(p: Product, candles: MarketSnapshot['candles'][string] | undefined, maxPct: number): string | undefined {
-  // Finest first, so that of bars closed at the same moment the finer is the reference.
-  const all = [
-    candles?.last && seriesOf('last', [candles.last], candles.last.intervalMs),
-    seriesOf('15m', candles?.m15, M15_MS),
-    seriesOf('1h', candles?.h1, H1_MS),
-  ].filter((s) => s !== undefined);
+  // Finest first, so that of bars closed at the same moment the finer is the reference. (Built
+  // without intermediate arrays: this runs for every listed symbol every cycle.)
+  const all: Series[] = [];
+  const last = candles?.last && seriesOf('last', [candles.last], candles.last.intervalMs);
+  const m15 = seriesOf('15m', candles?.m15, M15_MS);
+  const h1 = seriesOf('1h', candles?.h1, H1_MS);
+  if (last) all.push(last);
+  if (m15) all.push(m15);
+  if (h1) all.push(h1);
   if (all.length === 0) return undefined;
-  const fresh = all.reduce((a, b) => (b.closedAt > a.closedAt ? b : a));
+  let fresh = all[0]!;
+  for (const s of all) if (s.closedAt > fresh.closedAt) fresh = s;
   const mid = (p.bid + p.ask) / 2;
   const bookOff = apartPct(mid, fresh.close);
   // Written as !(x <= max) so a NaN (a bad close or book) fails too.
@@ -86,7 +90,8 @@ function mismatch(p: Product, candles: MarketSnapshot['candles'][string] | undef
     const s = all[k]!;
     if (s === fresh) continue;
     // The finest series before it that knows the price at the moment s closed.
-    const ref = all.slice(0, k).map((f) => priceAt(f, s.closedAt)).find((x) => x !== undefined);
+    let ref: ReturnType<typeof priceAt>;
+    for (let j = 0; j < k && !ref; j++) ref = priceAt(all[j]!, s.closedAt);
     if (!ref) continue;
     const off = apartPct(s.close, ref.price);
     if (!(off <= maxPct)) return `close_${s.name}=${show(s.close)}, ${ref.label}=${show(ref.price)}, apart_pct=${show(off)}, max_pct=${maxPct}`;

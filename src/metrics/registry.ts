@@ -167,3 +167,30 @@ export function createMetrics(id: MetricsIdentity): TraderMetrics {
     },
   };
 }
+
+/**
+ * The metrics of a run nobody scrapes (a backtest: no /metrics server, and its stage latencies are
+ * recorded as 0): every observation is dropped, and no default process metrics (GC and event-loop
+ * observers that a sweep's runs would pile up in one worker) are collected.
+ */
+export function unscrapedMetrics(): TraderMetrics {
+  const registry = new Registry();
+  const none = (): void => undefined;
+  return {
+    registry,
+    contentType: registry.contentType,
+    observeCycle: none,
+    setDrift: none,
+    auditWritten: none,
+    auditWriteFailed: none,
+    setAuditHead: none,
+    lastServedAuditSeq: () => null,
+    setKillSwitch: none,
+    notificationSent: none,
+    notificationFailed: none,
+    notificationTarget: none,
+    setTradingState: none,
+    setUp: none,
+    metricsText: () => registry.metrics(),
+  };
+}

@@ -36,7 +36,7 @@ import { fillModelParams } from '../execution/fillParams.ts';
 import { StateStore } from '../state/store.ts';
 import type { FillRow } from '../state/types.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { createMetrics, type TraderMetrics } from '../metrics/registry.ts';
+import { createMetrics, unscrapedMetrics, type TraderMetrics } from '../metrics/registry.ts';
 import { healthFrom, type Health } from '../metrics/health.ts';
 import { AuditChannel } from './auditChannel.ts';
 import { AuditDigests } from './auditDigests.ts';
@@ -152,14 +152,17 @@ export class TradingLoop {
       this.venue = this.market;
     }
     this.acceptReconcile = opts.acceptReconcileDifferences === true;
-    this.metrics = createMetrics({
-      instanceId: app.instance_id,
-      mode: this.mode,
-      configHash: this.configHash,
-      version: this.version.version,
-      commit: this.version.commit,
-      intervalSeconds: this.intervalMs / 1000,
-    });
+    this.metrics =
+      this.mode === 'BACKTEST'
+        ? unscrapedMetrics()
+        : createMetrics({
+            instanceId: app.instance_id,
+            mode: this.mode,
+            configHash: this.configHash,
+            version: this.version.version,
+            commit: this.version.commit,
+            intervalSeconds: this.intervalMs / 1000,
+          });
     const write = this.write;
     const notices = (this.notices = loopNotices({ app, mode: this.mode, configHash: this.configHash, log: this.log, metrics: this.metrics, store: () => this.store }));
     this.drift = new DriftReport({ watcher: new ConfigDriftWatcher(opts.configDir, this.config.raw, this.configHash), configHash: this.configHash, metrics: this.metrics, log: this.log, write });

@@ -1,11 +1,12 @@
 /**
  * The replay exchange: candles from files served to the loop as a MarketData, at the time of an
  * injected (virtual) clock. Everything the loop asks for each cycle comes from arrays built at
- * load: products need two binary searches per symbol, candles a binary search and one slice.
+ * load: products need two binary searches per symbol, candles a binary search and the bars new
+ * since the last cycle.
  */
 import type { Clock } from '../../runner/clock.ts';
 import { TIMEFRAME_MS, type Bar, type Candle, type MarketData, type Product, type Timeframe } from '../types.ts';
-import { deriveProduct, productRules } from './products.ts';
+import { deriveProduct, productRules, type ProductRules } from './products.ts';
 import type { GivenRules } from './productsFile.ts';
 import { countAtOrBelow, countBelow, type ReplayData, type SymbolSeries } from './series.ts';
 import { aggregateView, nativeView, splitHoursView, type CandleView } from './timeframes.ts';
@@ -40,6 +41,10 @@ interface SymbolState {
   lowSoFar: Float64Array;
   highSoFar: Float64Array;
   views: Partial<Record<Timeframe, CandleView>>;
+  /** The derived rules last used, with the closes they came from (they change a few times a run). */
+  rules?: { low: number; high: number; rules: ProductRules };
+  /** The bars last served per timeframe (bars first..first + list.length − 1): the next cycle's window reuses them. */
+  served: Partial<Record<Timeframe, { first: number; list: Candle[] }>>;
 }
 
 class ReplayMarket implements ReplayExchange {
@@ -66,7 +71,7 @@ class ReplayMarket implements ReplayExchange {
         highSoFar[i] = hi = Math.max(hi, series.close[i]!);
       }
       const given = data.products?.get(symbol);
-      return { series, ...(given && { given }), lowSoFar, highSoFar, views: {} };
+      return { series, ...(given && { given }), lowSoFar, highSoFar, views: {}, served: {} };
     });
     this.bySymbol = new Map(this.states.map((s) => [s.series.symbol, s]));
   }
@@ -93,7 +98,18 @@ class ReplayMarket implements ReplayExchange {
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`replay: limit must be a whole number >= 0, got ${limit}`);
     const view = (st.views[timeframe] ??= this.buildView(st.series, timeframe));
     const end = countAtOrBelow(view.closesAt, this.clock.now());
-    return view.list.slice(Math.max(0, end - limit), end);
+    const first = Math.max(0, end - limit);
+    const prev = st.served[timeframe];
+    if (prev && prev.first === first && prev.list.length === end - first) return prev.list;
+    // Bars still in the window are the objects served before; only the new ones are built.
+    const list: Candle[] = new Array(end - first);
+    for (let i = first; i < end; i++) {
+      const k = prev ? i - prev.first : -1;
+      list[i - first] = prev && k >= 0 && k < prev.list.length ? prev.list[k]! : view.bar(i);
+    }
+    // Frozen like its candles: the next cycle builds its window from this one.
+    st.served[timeframe] = { first, list: Object.freeze(list) as Candle[] };
+    return st.served[timeframe].list;
   }
 
   async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {
@@ -119,6 +135,12 @@ class ReplayMarket implements ReplayExchange {
     return splitHoursView(s); // 1h data, 15m asked
   }
 
+  private derivedRules(st: SymbolState, low: number, high: number): ProductRules {
+    const seen = st.rules;
+    if (seen && seen.low === low && seen.high === high) return seen.rules;
+    return (st.rules = { low, high, rules: productRules(st.series.symbol, low, high) }).rules;
+  }
+
   private productAt(st: SymbolState, now: number): Product | undefined {
     const s = st.series;
     const dataMs = this.data.intervalMs;
@@ -133,7 +155,7 @@ class ReplayMarket implements ReplayExchange {
     const given = s.volume24hUsd[last]!;
     const volume = Number.isFinite(given) ? given : s.cumUsd[end]! - s.cumUsd[from]!;
     const status = s.ts[last]! + dataMs > now - DAY ? 'online' : 'offline';
-    const rules = st.given ?? productRules(s.symbol, st.lowSoFar[last]!, st.highSoFar[last]!);
+    const rules = st.given ?? this.derivedRules(st, st.lowSoFar[last]!, st.highSoFar[last]!);
     return deriveProduct(rules, s.close[last]!, volume, s.spreadBps[last]!, status);
   }
 }
