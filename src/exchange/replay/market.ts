@@ -107,9 +107,9 @@ class ReplayMarket implements ReplayExchange {
       const k = prev ? i - prev.first : -1;
       list[i - first] = prev && k >= 0 && k < prev.list.length ? prev.list[k]! : view.bar(i);
     }
-    // Frozen like its candles: the next cycle builds its window from this one.
-    st.served[timeframe] = { first, list: Object.freeze(list) as Candle[] };
-    return st.served[timeframe].list;
+    // Not a copy: the next cycle builds its window from this one, and the stages only read candles.
+    st.served[timeframe] = { first, list };
+    return list;
   }
 
   async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {
