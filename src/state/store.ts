@@ -57,6 +57,8 @@ export class StateStore {
   private readonly lastMarks = new Map<string, number>();
   private readonly viewTx: (now: number, marks: Readonly<Record<string, number>>, drawdownWindowDays: number) => PortfolioView;
   private readonly fillTx: (fill: FillInput) => boolean;
+  /** Runs any function as one transaction (built once: better-sqlite3 builds a wrapper per transaction() call). */
+  private readonly anyTx: (fn: () => unknown) => unknown;
   /**
    * Rows read since the last write (a cycle reads the account and the positions dozens of times and
    * writes them a few times a day). This connection is the book's only writer (the instance lock;
@@ -76,6 +78,7 @@ export class StateStore {
     // Built once: one BEGIN/COMMIT around each view's and each fill's writes (one fsync, not one per statement).
     this.viewTx = this.atomic((now: number, marks: Readonly<Record<string, number>>, days: number) => this.buildView(now, marks, days));
     this.fillTx = this.atomic((fill: FillInput) => this.bookFill(fill));
+    this.anyTx = this.atomic((fn: () => unknown) => fn());
   }
 
   /** `fn` as one transaction; a throw (a rollback) also clears the read cache. */
@@ -156,7 +159,7 @@ export class StateStore {
    * (fetching, sending) first, then book the results inside. Nested calls become savepoints.
    */
   transaction<T>(fn: () => T): T {
-    return this.atomic(fn)();
+    return this.anyTx(fn) as T;
   }
 
   // ---- cycle counter ----------------------------------------------------------------
@@ -389,7 +392,7 @@ export class StateStore {
    */
   setCashFromVenue(cashUsd: number): { first: boolean } {
     if (!Number.isFinite(cashUsd) || cashUsd < 0) throw new StateError(`venue cash must be a number >= 0, got ${cashUsd}`);
-    return this.atomic(() => {
+    return this.transaction(() => {
       const first = this.getMeta(CASH_SOURCE_KEY) !== 'venue';
       const sums = this.st.cashFromFills.get() as { delta: number };
       this.st.setCash.run(cashUsd);
@@ -400,7 +403,7 @@ export class StateStore {
         this.setMeta(CASH_SOURCE_KEY, 'venue');
       }
       return { first };
-    })();
+    });
   }
 
   /**
@@ -409,14 +412,14 @@ export class StateStore {
    * Returns the quantity moved (0 when there was no position).
    */
   moveToDust(symbol: string): number {
-    return this.atomic(() => {
+    return this.transaction(() => {
       const pos = this.st.position.get(symbol) as PositionRow | undefined;
       if (!pos) return 0;
       this.st.deletePosition.run(symbol);
       this.lastMarks.delete(symbol);
       this.addDust(symbol.split('-')[0] as string, pos.quantity);
       return pos.quantity;
-    })();
+    });
   }
 
   /** LIVE: adds to an asset's dust (a remainder a sell left that the book closed as rounding). */
