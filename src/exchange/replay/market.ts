@@ -1,8 +1,7 @@
 /**
  * The replay exchange: candles from files served to the loop as a MarketData, at the time of an
  * injected (virtual) clock. Everything the loop asks for each cycle comes from arrays built at
- * load: products need two binary searches per symbol, candles a binary search and the bars new
- * since the last cycle.
+ * load: products need two binary searches per symbol, candles a binary search and one slice.
  */
 import type { Clock } from '../../runner/clock.ts';
 import { TIMEFRAME_MS, type Bar, type Candle, type MarketData, type Product, type Timeframe } from '../types.ts';
@@ -33,6 +32,12 @@ export function createReplayExchange(opts: ReplayExchangeOptions): ReplayExchang
   return new ReplayMarket(opts.data, opts.clock);
 }
 
+/**
+ * The 15m and 1h bars of a series, built on first use and shared by every replay of the same loaded
+ * data in this process (a sweep worker runs many configurations over one parse; bars are frozen).
+ */
+const builtViews = new WeakMap<SymbolSeries, Partial<Record<Timeframe, CandleView>>>();
+
 interface SymbolState {
   series: SymbolSeries;
   /** From a products file; else derived per bar from lowSoFar/highSoFar. */
@@ -40,11 +45,10 @@ interface SymbolState {
   /** Lowest and highest close of bars 0..i (only earlier rows: no look-ahead). */
   lowSoFar: Float64Array;
   highSoFar: Float64Array;
+  /** Shared with other replays of the same data (builtViews). */
   views: Partial<Record<Timeframe, CandleView>>;
   /** The derived rules last used, with the closes they came from (they change a few times a run). */
   rules?: { low: number; high: number; rules: ProductRules };
-  /** The bars last served per timeframe (bars first..first + list.length − 1): the next cycle's window reuses them. */
-  served: Partial<Record<Timeframe, { first: number; list: Candle[] }>>;
 }
 
 class ReplayMarket implements ReplayExchange {
@@ -71,7 +75,9 @@ class ReplayMarket implements ReplayExchange {
         highSoFar[i] = hi = Math.max(hi, series.close[i]!);
       }
       const given = data.products?.get(symbol);
-      return { series, ...(given && { given }), lowSoFar, highSoFar, views: {}, served: {} };
+      let views = builtViews.get(series);
+      if (!views) builtViews.set(series, (views = {}));
+      return { series, ...(given && { given }), lowSoFar, highSoFar, views };
     });
     this.bySymbol = new Map(this.states.map((s) => [s.series.symbol, s]));
   }
@@ -98,18 +104,7 @@ class ReplayMarket implements ReplayExchange {
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`replay: limit must be a whole number >= 0, got ${limit}`);
     const view = (st.views[timeframe] ??= this.buildView(st.series, timeframe));
     const end = countAtOrBelow(view.closesAt, this.clock.now());
-    const first = Math.max(0, end - limit);
-    const prev = st.served[timeframe];
-    if (prev && prev.first === first && prev.list.length === end - first) return prev.list;
-    // Bars still in the window are the objects served before; only the new ones are built.
-    const list: Candle[] = new Array(end - first);
-    for (let i = first; i < end; i++) {
-      const k = prev ? i - prev.first : -1;
-      list[i - first] = prev && k >= 0 && k < prev.list.length ? prev.list[k]! : view.bar(i);
-    }
-    // Not a copy: the next cycle builds its window from this one, and the stages only read candles.
-    st.served[timeframe] = { first, list };
-    return list;
+    return view.list.slice(Math.max(0, end - limit), end);
   }
 
   async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {

@@ -1,5 +1,5 @@
 /**
- * The 15m and 1h bars the loop asks for, made from the data's own bars.
+ * The 15m and 1h bars the loop asks for, built once per symbol from the data's own bars.
  *
  * - Data at 1h: 1h bars are the data. 15m bars are DERIVED, four per hour, by a fixed rule (below).
  * - Data at a divisor of 15m (1m, 5m, 15m): 15m and 1h bars are aggregated from the aligned data
@@ -21,16 +21,11 @@
 import type { Candle } from '../types.ts';
 import type { SymbolSeries } from './series.ts';
 
-/**
- * Bars of one timeframe for one symbol, oldest first, with when each becomes known. A bar is built
- * from the data when it is served (the loop reads the last day or week of a year of bars each cycle:
- * a million derived 15m bars held for the whole run were most of the backtest's garbage collection).
- */
+/** Bars of one timeframe for one symbol, oldest first, with when each becomes known. */
 export interface CandleView {
-  /** Non-decreasing: bar i is served once the clock is at or past closesAt[i]. */
+  list: Candle[];
+  /** Non-decreasing: list[i] is served once the clock is at or past closesAt[i]. */
   closesAt: Float64Array;
-  /** Bar i (0 <= i < closesAt.length), built from the data (a new object on every call). */
-  bar: (i: number) => Candle;
 }
 
 const M15 = 15 * 60_000;
@@ -43,68 +38,72 @@ const candle = (ts: number, open: number, high: number, low: number, close: numb
 
 /** The data's own bars as candles. */
 export function nativeView(s: SymbolSeries, intervalMs: number): CandleView {
+  const list: Candle[] = new Array(s.length);
   const closesAt = new Float64Array(s.length);
-  for (let i = 0; i < s.length; i++) closesAt[i] = s.ts[i]! + intervalMs;
-  return { closesAt, bar: (i) => candle(s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!) };
+  for (let i = 0; i < s.length; i++) {
+    list[i] = candle(s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
+    closesAt[i] = s.ts[i]! + intervalMs;
+  }
+  return { list, closesAt };
 }
 
 /** Bars of `targetMs` (a multiple of the data interval) from the aligned data bars in each bucket. */
 export function aggregateView(s: SymbolSeries, targetMs: number): CandleView {
-  // starts[k] .. starts[k + 1] are the data bars of bucket k.
-  const starts: number[] = [];
+  const list: Candle[] = [];
   const closes: number[] = [];
   let i = 0;
   while (i < s.length) {
-    const end = Math.floor(s.ts[i]! / targetMs) * targetMs + targetMs;
-    starts.push(i);
-    while (i < s.length && s.ts[i]! < end) i++;
-    closes.push(end);
-  }
-  starts.push(s.length);
-  const bar = (k: number): Candle => {
-    const first = starts[k]!;
-    const open = s.open[first]!;
-    let high = s.high[first]!;
-    let low = s.low[first]!;
+    const bucket = Math.floor(s.ts[i]! / targetMs) * targetMs;
+    const end = bucket + targetMs;
+    const open = s.open[i]!;
+    let high = s.high[i]!;
+    let low = s.low[i]!;
     let volume = 0;
     let close = open;
-    for (let j = first; j < starts[k + 1]!; j++) {
-      if (s.high[j]! > high) high = s.high[j]!;
-      if (s.low[j]! < low) low = s.low[j]!;
-      volume += s.volume[j]!;
-      close = s.close[j]!;
+    for (; i < s.length && s.ts[i]! < end; i++) {
+      if (s.high[i]! > high) high = s.high[i]!;
+      if (s.low[i]! < low) low = s.low[i]!;
+      volume += s.volume[i]!;
+      close = s.close[i]!;
     }
-    return candle(Math.floor(s.ts[first]! / targetMs) * targetMs, open, high, low, close, volume);
-  };
-  return { closesAt: Float64Array.from(closes), bar };
+    list.push(candle(bucket, open, high, low, close, volume));
+    closes.push(end);
+  }
+  return { list, closesAt: Float64Array.from(closes) };
 }
 
 /** Four 15m bars per 1h bar by the documented straight-line rule; all four known when the hour closes. */
 export function splitHoursView(s: SymbolSeries): CandleView {
+  const list: Candle[] = new Array(s.length * 4);
   const closesAt = new Float64Array(s.length * 4);
-  for (let i = 0; i < s.length; i++) closesAt.fill(s.ts[i]! + H1, 4 * i, 4 * i + 4);
-  return { closesAt, bar: (k) => quarter(k & 3, s.ts[k >> 2]!, s.open[k >> 2]!, s.high[k >> 2]!, s.low[k >> 2]!, s.close[k >> 2]!, s.volume[k >> 2]!) };
+  for (let i = 0; i < s.length; i++) {
+    splitHourInto(list, 4 * i, s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
+    closesAt.fill(s.ts[i]! + H1, 4 * i, 4 * i + 4);
+  }
+  return { list, closesAt };
 }
 
 /** The four 15m bars of one hour (the rule, checked by hand in the tests). */
 export function splitHour(ts: number, open: number, high: number, low: number, close: number, volume: number): Candle[] {
-  return [0, 1, 2, 3].map((q) => quarter(q, ts, open, high, low, close, volume));
+  const out: Candle[] = new Array(4);
+  splitHourInto(out, 0, ts, open, high, low, close, volume);
+  return out;
 }
 
-/**
- * Quarter q (0..3) of one hour: the price walks in a straight line from open to close, each
- * quarter's close open + (close − open)/4 · (q + 1), the last exactly the close; an up hour makes
- * its low in the first quarter and its high in the last, a down hour the other way round.
- */
-function quarter(q: number, ts: number, open: number, high: number, low: number, close: number, volume: number): Candle {
+/** Writes the four 15m bars of one hour into out[at..at+3] (no intermediate arrays: a year is a million bars). */
+function splitHourInto(out: Candle[], at: number, ts: number, open: number, high: number, low: number, close: number, volume: number): void {
   const step = (close - open) / 4;
   const up = close >= open;
-  const o = q === 0 ? open : open + step * q;
-  const c = q === 3 ? close : open + step * (q + 1);
-  let h = o > c ? o : c;
-  let l = o < c ? o : c;
-  // Up hour: low early, high late. Down hour: high early, low late.
-  if (q === (up ? 0 : 3)) l = low;
-  if (q === (up ? 3 : 0)) h = high;
-  return candle(ts + q * M15, o, h, l, c, volume / 4);
+  const v = volume / 4;
+  let o = open;
+  for (let q = 0; q < 4; q++) {
+    const c = q === 3 ? close : open + step * (q + 1);
+    let h = o > c ? o : c;
+    let l = o < c ? o : c;
+    // Up hour: low early, high late. Down hour: high early, low late.
+    if (q === (up ? 0 : 3)) l = low;
+    if (q === (up ? 3 : 0)) h = high;
+    out[at + q] = candle(ts + q * M15, o, h, l, c, v);
+    o = c;
+  }
 }
