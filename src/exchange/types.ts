@@ -78,6 +78,12 @@ export interface MarketData {
    * against these; a market without them fills against its book at each poll.
    */
   fetchBarsBetween?(symbol: string, from: number, to: number): Promise<Bar[]>;
+  /**
+   * Optional (replay, whose data is in memory): fetchCandles and fetchBarsBetween answered at once,
+   * same results and errors, so a backtest reads a cycle's candles without a promise per read.
+   */
+  candlesNow?(symbol: string, timeframe: Timeframe, limit: number): Candle[];
+  barsBetweenNow?(symbol: string, from: number, to: number): Bar[];
 }
 
 /** A data bar as the fill model reads it: a candle, its length and the spread its row gives (NaN: none). */

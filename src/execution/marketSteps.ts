@@ -15,7 +15,7 @@ export async function stepsSince(market: MarketData, product: Product, from: num
   const { bid, ask } = product;
   const bookHalf = bid > 0 && ask >= bid ? (ask - bid) / (ask + bid) : 0;
   if (market.fetchBarsBetween) {
-    const bars = await market.fetchBarsBetween(product.symbol, from, now);
+    const bars = market.barsBetweenNow ? market.barsBetweenNow(product.symbol, from, now) : await market.fetchBarsBetween(product.symbol, from, now);
     return bars.map((b) => ({
       ts: b.ts,
       at: b.ts,

@@ -38,11 +38,14 @@ export async function fetchCandles(market: MarketData, symbols: string[], now: n
   const read = mapLimit([...list.keys()], market.readConcurrency ?? 1, async (i) => {
     const symbol = list[i]!;
     try {
-      const [m15, h1, finer] = await Promise.all([
-        market.fetchCandles(symbol, '15m', M15_BARS),
-        market.fetchCandles(symbol, '1h', H1_BARS),
-        market.fetchBarsBetween ? market.fetchBarsBetween(symbol, now - 15 * 60_000, now) : [],
-      ]);
+      // A market with its data in memory (replay) answers at once: no promise per read.
+      const [m15, h1, finer] = market.candlesNow
+        ? [market.candlesNow(symbol, '15m', M15_BARS), market.candlesNow(symbol, '1h', H1_BARS), market.barsBetweenNow?.(symbol, now - 15 * 60_000, now) ?? []]
+        : await Promise.all([
+            market.fetchCandles(symbol, '15m', M15_BARS),
+            market.fetchCandles(symbol, '1h', H1_BARS),
+            market.fetchBarsBetween ? market.fetchBarsBetween(symbol, now - 15 * 60_000, now) : [],
+          ]);
       const last = finer.at(-1);
       got[i] = last ? { m15, h1, last } : { m15, h1 };
     } catch (e) {

@@ -113,8 +113,8 @@ export function prepareStatements(db: Database.Database) {
     ),
 
     baseline: p(`SELECT equity_usd FROM pnl_baselines WHERE period = ? AND start_ts = ?`).pluck(),
-    // The highest start-of-day equity since a time (the drawdown window's peak).
-    peakDayBaseline: p(`SELECT MAX(equity_usd) FROM pnl_baselines WHERE period = 'day' AND start_ts > ?`).pluck(),
+    // The start-of-day equities since a time (the drawdown window's peak is their highest).
+    dayBaselinesAfter: p(`SELECT start_ts, equity_usd FROM pnl_baselines WHERE period = 'day' AND start_ts > ?`),
     insertBaseline: p(`INSERT OR IGNORE INTO pnl_baselines (period, start_ts, equity_usd, taken_at) VALUES (?, ?, ?, ?)`),
 
     // A cooldown is only ever extended: a shorter one set later must not cut an active longer one.

@@ -66,7 +66,7 @@ export class StateStore {
    * writes its table: such a statement clears that table's cache before it runs, and a transaction
    * that throws clears all of it (its rollback undoes writes that may have been read back inside it).
    */
-  private readonly cache: ReadCache = { meta: new Map() };
+  private readonly cache: ReadCache = { meta: new Map(), baselines: new Map() };
 
   private constructor(
     private readonly db: Database.Database,
@@ -98,6 +98,11 @@ export class StateStore {
     if (tables.includes('account')) this.cache.account = undefined;
     if (tables.includes('positions')) this.cache.positions = undefined;
     if (tables.includes('meta')) this.cache.meta.clear();
+    if (tables.includes('cooldowns')) this.cache.cooldowns = undefined;
+    if (tables.includes('pnl_baselines')) {
+      this.cache.baselines.clear();
+      this.cache.dayBaselines = undefined;
+    }
   }
 
   /** Opens (creating when missing) `<dir>/state-<mode>.sqlite`, migrating its schema. */
@@ -220,7 +225,7 @@ export class StateStore {
       (t) => ({ symbol: t.symbol, side: t.side, ts: t.ts }),
     );
     const cooldowns: PortfolioView['cooldowns'] = {};
-    for (const c of this.st.activeCooldowns.all(now) as { symbol: string; reason: 'per_symbol' | 'after_loss'; until: number }[]) {
+    for (const c of this.activeCooldowns(now)) {
       // Both kinds may be active; the later one is what actually blocks the symbol.
       const seen = cooldowns[c.symbol];
       if (!seen || c.until > seen.until) cooldowns[c.symbol] = { until: c.until, reason: c.reason };
@@ -234,7 +239,7 @@ export class StateStore {
       marksUsd,
       equityUsd: equity,
       highWaterMarkUsd: hwm,
-      ...(drawdownWindowDays > 0 && { drawdownPeakUsd: Math.max(equity, (this.st.peakDayBaseline.get(now - drawdownWindowDays * DAY_MS) as number | null) ?? equity) }),
+      ...(drawdownWindowDays > 0 && { drawdownPeakUsd: Math.max(equity, this.peakDayBaseline(now - drawdownWindowDays * DAY_MS) ?? equity) }),
       dailyPnlUsd: equity - dailyBase,
       weeklyPnlUsd: equity - this.baseline('week', utcWeekStart(now), equity, now, allMarked),
       consecutiveLosses: acct.consecutive_losses,
@@ -257,7 +262,10 @@ export class StateStore {
    * current equity, unless some position had no market price (then it is provisional: pnl 0, not stored).
    */
   private baseline(period: 'day' | 'week', start: number, equity: number, now: number, store: boolean): number {
-    const stored = this.st.baseline.get(period, start) as number | undefined;
+    const key = `${period}:${start}`;
+    const { baselines } = this.cache;
+    const stored = baselines.has(key) ? baselines.get(key) : (this.st.baseline.get(period, start) as number | undefined);
+    baselines.set(key, stored);
     if (stored !== undefined) return stored;
     if (store) this.st.insertBaseline.run(period, start, equity, now);
     return equity;
@@ -579,6 +587,27 @@ export class StateStore {
     return (this.cache.account ??= this.st.account.get() as AccountRow);
   }
 
+  /**
+   * Cooldowns in force at `now` by symbol and reason. The rows read for an earlier time serve a
+   * later one, filtered (a row that had ended then has ended now), until the table is written.
+   */
+  private activeCooldowns(now: number): readonly CooldownRow[] {
+    const seen = this.cache.cooldowns;
+    if (seen && now >= seen.at) return seen.rows.filter((r) => r.until > now);
+    const rows = this.st.activeCooldowns.all(now) as CooldownRow[];
+    this.cache.cooldowns = { at: now, rows };
+    return rows;
+  }
+
+  /** The highest start-of-day equity of the days starting after `since` (null for none); rows reused for a later `since` like activeCooldowns'. */
+  private peakDayBaseline(since: number): number | null {
+    let seen = this.cache.dayBaselines;
+    if (!seen || since < seen.since) seen = this.cache.dayBaselines = { since, rows: this.st.dayBaselinesAfter.all(since) as DayBaselineRow[] };
+    let peak: number | null = null;
+    for (const r of seen.rows) if (r.start_ts > since && (peak === null || r.equity_usd > peak)) peak = r.equity_usd;
+    return peak;
+  }
+
   /** The positions rows by symbol (the cache's; never handed out). */
   private positionRows(): readonly PositionRow[] {
     return (this.cache.positions ??= this.st.positions.all() as PositionRow[]);
@@ -586,7 +615,7 @@ export class StateStore {
 }
 
 /** The tables whose reads StateStore caches. */
-const CACHED_TABLES = ['account', 'positions', 'meta'] as const;
+const CACHED_TABLES = ['account', 'positions', 'meta', 'cooldowns', 'pnl_baselines'] as const;
 type CachedTable = (typeof CACHED_TABLES)[number];
 
 /** What StateStore keeps of its reads until its next write to their table. */
@@ -594,7 +623,16 @@ interface ReadCache {
   account?: AccountRow;
   positions?: PositionRow[];
   meta: Map<string, string | undefined>;
+  /** `period:start` → stored baseline equity (undefined: none stored). */
+  baselines: Map<string, number | undefined>;
+  /** The cooldown rows in force at `at`. */
+  cooldowns?: { at: number; rows: CooldownRow[] };
+  /** The day baselines starting after `since`. */
+  dayBaselines?: { since: number; rows: DayBaselineRow[] };
 }
+
+type CooldownRow = { symbol: string; reason: 'per_symbol' | 'after_loss'; until: number };
+type DayBaselineRow = { start_ts: number; equity_usd: number };
 
 /**
  * Makes every statement that can write (better-sqlite3's `readonly` is false) clear, before it

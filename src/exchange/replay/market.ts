@@ -98,6 +98,14 @@ class ReplayMarket implements ReplayExchange {
   }
 
   async fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+    return this.candlesNow(symbol, timeframe, limit);
+  }
+
+  async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {
+    return this.barsBetweenNow(symbol, from, to);
+  }
+
+  candlesNow(symbol: string, timeframe: Timeframe, limit: number): Candle[] {
     const st = this.bySymbol.get(symbol);
     if (!st) throw new Error(`replay: no candles for "${symbol}" in the data (${this.states.length} symbols, e.g. ${this.data.symbols.slice(0, 3).join(', ')})`);
     if (!(timeframe in TIMEFRAME_MS)) throw new Error(`replay: unsupported timeframe "${timeframe}" (15m or 1h)`);
@@ -107,7 +115,7 @@ class ReplayMarket implements ReplayExchange {
     return view.list.slice(Math.max(0, end - limit), end);
   }
 
-  async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {
+  barsBetweenNow(symbol: string, from: number, to: number): Bar[] {
     const dataMs = this.data.intervalMs;
     const st = this.bySymbol.get(symbol);
     // Hourly data asked for the last 15 minutes (every cycle's book check): no bar fits, no search.
