@@ -83,6 +83,7 @@ export interface ReportInput {
   to: number;
   cycleInterval: string;
   startingCashUsd: number;
+  /** The run's cycle records; the runner hands them over without `universe` and `triggers` (not read here). */
   records: readonly CycleRecord[];
   fills: readonly FillRow[];
   reconcile: ReconcileReport;
