@@ -188,8 +188,10 @@ export class TradingLoop {
       const before = previousRun(this.auditFile, this.logDir);
       this.audit = AuditLogger.open({
         file: this.auditFile,
-        // A backtest's log can be regenerated from its inputs: no fsync per record.
+        // A backtest's log can be regenerated from its inputs (an interrupted run leaves nothing): no
+        // fsync per record, and the one fsync and head update when it closes.
         fsync: this.mode === 'BACKTEST' ? 'batch' : app.logging.audit_fsync,
+        ...(this.mode === 'BACKTEST' && { batchRecords: Number.POSITIVE_INFINITY, batchMs: Number.POSITIVE_INFINITY }),
         hmacKey: process.env.TRADER_AUDIT_HMAC_KEY || undefined,
         rotation: { mode: app.logging.rotation.mode, maxBytes: app.logging.rotation.max_mb * 1024 * 1024, compress: app.logging.rotation.compress },
         headTime: () => this.clock.now(),
