@@ -33,19 +33,17 @@ export const fetchProducts = (market: MarketData): Promise<Product[]> => market.
  */
 export async function fetchCandles(market: MarketData, symbols: string[], now: number): Promise<MarketSnapshot['candles']> {
   const list = [...new Set(symbols)];
+  if (market.candlesNow) return candlesNow(market, market.candlesNow, list, now);
   const got: (MarketSnapshot['candles'][string] | { failed: unknown } | undefined)[] = new Array(list.length);
   // A failure stops further symbols (as the one-by-one loop always did); the ones in flight finish.
   const read = mapLimit([...list.keys()], market.readConcurrency ?? 1, async (i) => {
     const symbol = list[i]!;
     try {
-      // A market with its data in memory (replay) answers at once: no promise per read.
-      const [m15, h1, finer] = market.candlesNow
-        ? [market.candlesNow(symbol, '15m', M15_BARS), market.candlesNow(symbol, '1h', H1_BARS), market.barsBetweenNow?.(symbol, now - 15 * 60_000, now) ?? []]
-        : await Promise.all([
-            market.fetchCandles(symbol, '15m', M15_BARS),
-            market.fetchCandles(symbol, '1h', H1_BARS),
-            market.fetchBarsBetween ? market.fetchBarsBetween(symbol, now - 15 * 60_000, now) : [],
-          ]);
+      const [m15, h1, finer] = await Promise.all([
+        market.fetchCandles(symbol, '15m', M15_BARS),
+        market.fetchCandles(symbol, '1h', H1_BARS),
+        market.fetchBarsBetween ? market.fetchBarsBetween(symbol, now - 15 * 60_000, now) : [],
+      ]);
       const last = finer.at(-1);
       got[i] = last ? { m15, h1, last } : { m15, h1 };
     } catch (e) {
@@ -60,6 +58,25 @@ export async function fetchCandles(market: MarketData, symbols: string[], now: n
     if (g === undefined) continue; // not read: a failure stopped the reads (and is thrown below)
     if ('failed' in g) throw new DataUnavailable(`candles:${symbol}`, g.failed);
     candles[symbol] = g;
+  }
+  return candles;
+}
+
+/**
+ * fetchCandles from a market with its data in memory (replay): the same reads one by one, answered
+ * at once (no promise per read); the first failing symbol stops the reads and is reported.
+ */
+function candlesNow(market: MarketData, read: NonNullable<MarketData['candlesNow']>, list: readonly string[], now: number): MarketSnapshot['candles'] {
+  const candles: Record<string, MarketSnapshot['candles'][string]> = {};
+  for (const symbol of list) {
+    try {
+      const m15 = read.call(market, symbol, '15m', M15_BARS);
+      const h1 = read.call(market, symbol, '1h', H1_BARS);
+      const last = market.barsBetweenNow?.(symbol, now - 15 * 60_000, now).at(-1);
+      candles[symbol] = last ? { m15, h1, last } : { m15, h1 };
+    } catch (e) {
+      throw new DataUnavailable(`candles:${symbol}`, e);
+    }
   }
   return candles;
 }
