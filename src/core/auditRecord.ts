@@ -14,6 +14,7 @@ export type AuditEvent =
   | 'order_intent'
   | 'order_outcome'
   | 'order_unknown'
+  | 'venue_stop'
   | 'audit_recovered'
   | 'digest';
 

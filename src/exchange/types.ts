@@ -47,6 +47,8 @@ export interface OrderRequest {
   quantity: number;
   limitPrice?: number;
   postOnly: boolean;
+  /** A stop-limit order: the trigger price (a sell triggers when the price falls to it, then rests at limitPrice). */
+  stopPrice?: number;
 }
 
 export type OrderStatus = 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected' | 'expired';

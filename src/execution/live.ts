@@ -41,6 +41,11 @@ export interface LiveExecutorOptions {
   cycle: number | (() => number);
   /** Told what the venue said about each order sent (after its outcome is recorded), so fills can be booked. */
   onOrderState?: OrderStateSink;
+  /**
+   * Before an exit is sent: clears the way on the venue (cancels the position's venue-held stop, recorded).
+   * Answers the exit to send (its quantity cut to what is still held) or why none is sent (the stop sold it).
+   */
+  beforeExit?: (o: PlannedOrder, product: Product | undefined) => Promise<{ send: PlannedOrder } | { skip: string }>;
 }
 
 /** What the venue said about one of our orders; the loop books its fills from this. */
@@ -85,7 +90,7 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
       // Unresolved orders from earlier cycles block entries from the start; one made here blocks the rest.
       let blockEntries = hasUnresolved(journal);
       const out: OrderOutcome[] = [];
-      for (const o of orders) {
+      for (let o of orders) {
         if (o.intent === 'entry' && blockEntries) {
           out.push(outcome(o, { status: 'rejected', error: 'unresolved_orders' }));
           continue;
@@ -94,6 +99,14 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
         if (denial) {
           out.push(outcome(o, { status: 'rejected', error: denial }));
           continue;
+        }
+        if (o.intent === 'exit' && opts.beforeExit) {
+          const cleared = await opts.beforeExit(o, products.get(o.symbol));
+          if ('skip' in cleared) {
+            out.push(outcome(o, { status: 'rejected', error: cleared.skip }));
+            continue;
+          }
+          o = cleared.send;
         }
         const result = await sendOne(o, cycle, ctx.now);
         if (result.status === 'unknown') blockEntries = true;
@@ -177,7 +190,7 @@ export function createLiveExecutor(opts: LiveExecutorOptions): Executor & { read
 }
 
 /** The order an order_outcome or order_conflict record is about. */
-interface OrderRef {
+export interface OrderRef {
   clientOrderId: string;
   symbol: string;
   side: string;
@@ -192,7 +205,7 @@ function orderRefFields(r: OrderRef, configHash: string): Record<string, unknown
 }
 
 /** The fields of an order_outcome audit record. */
-interface OutcomeRecord extends OrderRef {
+export interface OutcomeRecord extends OrderRef {
   status: OrderStatus;
   orderId: string | null;
   filledQty: number;
@@ -202,7 +215,8 @@ interface OutcomeRecord extends OrderRef {
   resolvedBy?: string;
 }
 
-function outcomeRecord(r: OutcomeRecord, configHash: string): Record<string, unknown> {
+/** The order_outcome record of an order (executor, lookups, venue stops). */
+export function outcomeRecord(r: OutcomeRecord, configHash: string): Record<string, unknown> {
   return {
     event: 'order_outcome',
     ...orderRefFields(r, configHash),
@@ -239,13 +253,14 @@ export function conflictOf(
 }
 
 /** What an `order_conflict` record says. */
-interface ConflictFacts extends OrderRef {
+export interface ConflictFacts extends OrderRef {
   conflict: string;
   info: OrderInfo;
   now: number;
 }
 
-function conflictRecord(c: ConflictFacts, configHash: string): Record<string, unknown> {
+/** The order_conflict record: our order, the venue's order under its client id, never booked. */
+export function conflictRecord(c: ConflictFacts, configHash: string): Record<string, unknown> {
   return {
     event: 'order_conflict',
     ...orderRefFields(c, configHash),
@@ -349,9 +364,11 @@ export async function resolveUnknown(
       opts.onOrderState?.({ clientOrderId: i.clientOrderId, symbol: i.symbol, side: i.side, status: found.status, exchangeOrderId: found.exchangeOrderId, filledQty: found.filledQty, avgFillPrice: found.avgFillPrice, feeUsd: found.feeUsd });
       journal.updateIntent(i.clientOrderId, { status, ts: opts.now, exchangeOrderId: found.exchangeOrderId, error: null });
       report.resolved.push({ clientOrderId: i.clientOrderId, status, exchangeOrderId: found.exchangeOrderId });
-    } else if (i.status === 'pending' || opts.now - i.createdAt >= opts.graceMs) {
+    } else if (i.status === 'pending' || i.stopPrice !== null || opts.now - i.createdAt >= opts.graceMs) {
       // 'pending' is written before the intent's audit record and left for 'sent' before the send, with
       // no await in between: a pending intent is one a crash stopped before it was sent. No grace needed.
+      // A venue stop not found is closed at once too, so the position gets a new one now: unprotected for
+      // the grace is the greater risk (and the venue holds the coins under a resting stop: two cannot both rest).
       const error = i.status === 'pending' ? 'never_sent' : 'not_found_on_venue';
       journal.updateIntent(i.clientOrderId, { status: 'rejected', ts: opts.now, error });
       safe(audit, outcomeRecord({ ...base, status: 'rejected', orderId: null, filledQty: 0, avgFillPrice: 0, feeUsd: 0, error, resolvedBy: 'lookup' }, i.configHash));
@@ -465,6 +482,7 @@ export function createMemoryJournal(): IntentJournal & { get(clientOrderId: stri
         updatedAt: i.ts,
         exchangeOrderId: null,
         error: null,
+        stopPrice: i.stopPrice ?? null,
       });
       return true;
     },

@@ -1,17 +1,20 @@
 /**
- * Everything the loop does only in LIVE, behind four calls: `start` (resolve unknown orders, then
- * reconcile; a difference stops startup unless accepted), `housekeeping` each cycle before anything
- * is proposed, `gate` on the orders about to go out, and `cancelOnShutdown`. The session itself
- * (resolution, fill booking, reconciliation) is src/runner/reconcileStep.ts.
+ * Everything the loop does only in LIVE, behind five calls: `start` (resolve unknown orders, book what
+ * venue stops filled, then reconcile; a difference stops startup unless accepted), `housekeeping` each
+ * cycle before anything is proposed, `gate` on the orders about to go out, `protect` after them (venue
+ * stops), and `cancelOnShutdown`. The session itself (resolution, fill booking, reconciliation) is
+ * src/runner/reconcileStep.ts; the venue stops are src/runner/venueStops.ts.
  */
 import type { LoadedConfig } from '../config/load.ts';
 import type { PlannedOrder } from '../core/types.ts';
+import type { Product } from '../exchange/types.ts';
 import type { AuditSink, LiveExecutorOptions } from '../execution/live.ts';
 import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ReconcileHold } from '../core/risk/context.ts';
 import { gateLiveOrders } from './liveGates.ts';
-import { LiveSession, ReconcileRefused, refusalMessage, type LiveSessionOptions, type LiveVenue } from './reconcileStep.ts';
+import { LiveSession, ReconcileRefused, refusalMessage, type LiveVenue } from './reconcileStep.ts';
+import { VenueStops } from './venueStops.ts';
 
 /** Options of LiveDuties. */
 export interface LiveDutiesOptions {
@@ -23,10 +26,12 @@ export interface LiveDutiesOptions {
   audit: AuditSink;
   /** Writes a `reconcile` record (stamped by the loop). */
   record: (fields: Record<string, unknown>) => void;
-  /** Writes a lifecycle record (`halt`, `resume`), stamped by the loop. */
-  event: (name: 'halt' | 'resume', fields: Record<string, unknown>) => void;
-  /** The venue's current rules for a symbol (from the cycle's product list): tells dust from a sellable remainder. */
-  rules: LiveSessionOptions['rules'];
+  /** Writes a lifecycle record (`halt`, `resume`) or a `venue_stop` record, stamped by the loop. */
+  event: (name: 'halt' | 'resume' | 'venue_stop', fields: Record<string, unknown>) => void;
+  /** app.yaml instance_id: venue stops get client order ids like every order. */
+  instanceId: string;
+  /** The venue's current product for a symbol (from the cycle's product list): tells dust from a sellable remainder, prices venue stops. */
+  rules: (symbol: string) => Product | undefined;
   log: Logger;
   now: () => number;
   /** Start even when reconciliation finds differences, adopting the exchange's view (recorded). */
@@ -38,20 +43,35 @@ export interface LiveDutiesOptions {
 /** The LIVE-only work around the cycle; one per daemon, built at startup. */
 export class LiveDuties {
   private readonly session: LiveSession;
+  private readonly stops: VenueStops;
 
   constructor(private readonly o: LiveDutiesOptions) {
-    this.session = new LiveSession({ venue: o.venue, store: o.store, config: o.config, audit: o.audit, record: o.record, log: o.log, now: o.now, ...(o.rules && { rules: o.rules }) });
+    this.session = new LiveSession({ venue: o.venue, store: o.store, config: o.config, audit: o.audit, record: o.record, log: o.log, now: o.now, rules: o.rules });
+    this.stops = new VenueStops({
+      venue: o.venue,
+      store: o.store,
+      policy: o.config.policy,
+      instanceId: o.instanceId,
+      configHash: o.configHash,
+      audit: o.audit,
+      record: (f) => o.event('venue_stop', f),
+      book: (s) => void this.session.book(s),
+      rules: o.rules,
+      log: o.log,
+      now: o.now,
+    });
   }
 
-  /** What the LIVE executor needs: orders go out write-ahead; fills are booked as the venue reports them. */
+  /** What the LIVE executor needs: orders go out write-ahead; fills are booked as the venue reports them; an exit first cancels its venue stop. */
   executorOptions(): Omit<LiveExecutorOptions, 'journal'> {
     const { venue, audit, configHash, store } = this.o;
-    return { venue, audit, configHash, cycle: () => store.currentCycle(), onOrderState: (s) => void this.session.book(s) };
+    return { venue, audit, configHash, cycle: () => store.currentCycle(), onOrderState: (s) => void this.session.book(s), beforeExit: (order, product) => this.stops.clearFor(order, product, store.currentCycle()) };
   }
 
-  /** LIVE startup: resolve unknown orders, then reconcile; a difference stops startup unless accepted. */
+  /** LIVE startup: resolve unknown orders, book what venue stops filled while the daemon was down, then reconcile; a difference stops startup unless accepted. */
   async start(): Promise<void> {
     await this.session.resolve();
+    await this.stops.sync(this.o.store.currentCycle());
     let outcome: Awaited<ReturnType<LiveSession['reconcile']>>;
     try {
       outcome = await this.session.reconcile({ trigger: 'startup', accept: this.o.acceptReconcile });
@@ -67,6 +87,7 @@ export class LiveDuties {
    */
   async housekeeping(cycle: number): Promise<string | undefined> {
     await this.session.resolve();
+    await this.stops.sync(cycle);
     const due = this.session.due(cycle);
     if (due) {
       try {
@@ -99,15 +120,33 @@ export class LiveDuties {
     return { send: gate.send };
   }
 
-  /** With execution.cancel_open_orders_on_shutdown: cancels our open orders; the fields go on the shutdown record. */
-  async cancelOnShutdown(reason: string): Promise<Record<string, unknown>> {
-    if (reason === 'startup_failed' || !this.o.config.policy.execution.cancel_open_orders_on_shutdown) return {};
+  /** After the cycle's orders: every held position gets its venue stop (execution.venue_stop_loss). Never throws: the next cycle tries again. */
+  async protect(cycle: number): Promise<void> {
     try {
-      const r = await this.session.cancelOpen();
-      if (r.cancelled.length || r.failed.length) this.o.log.info({ cancelled: r.cancelled, failed: r.failed }, 'open orders cancelled on shutdown');
-      return { open_orders_cancelled: r.cancelled, cancel_failed: r.failed };
+      await this.stops.protect(cycle);
     } catch (e) {
-      return { open_orders_cancelled: [], cancel_failed: [e instanceof Error ? e.message : String(e)] };
+      this.o.log.warn({ cycle, err: e instanceof Error ? e.message : String(e) }, 'venue stops not brought up to date; tried again next cycle');
     }
+  }
+
+  /**
+   * With execution.cancel_open_orders_on_shutdown: cancels our open orders (venue stops stay), then gives
+   * a position that lost its resting exit its stop; the fields go on the shutdown record.
+   */
+  async cancelOnShutdown(reason: string): Promise<Record<string, unknown>> {
+    if (reason === 'startup_failed') return {};
+    let fields: Record<string, unknown> = {};
+    if (this.o.config.policy.execution.cancel_open_orders_on_shutdown) {
+      try {
+        const r = await this.session.cancelOpen();
+        if (r.cancelled.length || r.failed.length) this.o.log.info({ cancelled: r.cancelled, failed: r.failed }, 'open orders cancelled on shutdown');
+        fields = { open_orders_cancelled: r.cancelled, cancel_failed: r.failed };
+      } catch (e) {
+        fields = { open_orders_cancelled: [], cancel_failed: [e instanceof Error ? e.message : String(e)] };
+      }
+    }
+    if (!this.o.config.policy.execution.venue_stop_loss) return fields;
+    await this.protect(this.o.store.currentCycle());
+    return { ...fields, venue_stops_kept: this.stops.kept() };
   }
 }

@@ -207,7 +207,7 @@ export class TradingLoop {
       this.desk = new ControlDesk({ store, record: (event, fields) => this.records.writeStrict(event, fields), killSwitchPresent: () => killSwitchPresent(this.killSwitch.file), now: () => this.clock.now() });
       if (this.venue) {
         const now = () => this.clock.now();
-        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), rules: (sym) => this.lastProducts.get(sym), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
+        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), instanceId: app.instance_id, rules: (sym) => this.lastProducts.get(sym), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
       }
       const live = this.live;
       this.executor = createExecutor({ mode: this.mode, store, policy: this.config.policy, market: this.market, ...(live && { live: live.executorOptions() }) });
@@ -299,6 +299,8 @@ export class TradingLoop {
         if (this.records.down || !writeAheadPaper(this.mode, this.records.strictSink, gated.send, cycle)) stopped = 'audit_unavailable';
         else s.outcomes = [...(s.outcomes ?? []), ...(await timer.async('execution', () => executor.execute(gated.send, { snapshot, now, cycle })))];
       }
+      // LIVE: every held position (a new entry's filled part too) gets its stop on the venue.
+      if (this.live) await this.live.protect(cycle);
       // Fills changed the book: the record shows it after them (most cycles fill nothing).
       if (s.outcomes?.some((o) => o.success)) portfolio = store.view(now, this.lastMarks, this.viewOpts);
     } catch (e) {

@@ -121,9 +121,12 @@ export class LiveSession {
     for (const [name, symbols] of Object.entries(o.config.universe.clusters)) for (const s of symbols) this.clusters.set(s, name);
   }
 
-  /** Our intents the venue holds open, and those whose fate is unknown; fresh from the store. */
+  /**
+   * Our intents the venue holds open, and those whose fate is unknown; fresh from the store. Open venue
+   * stops are left out of `open`: an exit cancels its position's stop first (src/runner/venueStops.ts).
+   */
   intents(): { open: IntentRow[]; unresolved: IntentRow[] } {
-    return { open: this.o.store.listIntents(['open']), unresolved: this.o.store.listIntents(UNRESOLVED_STATUSES) };
+    return { open: this.o.store.listIntents(['open']).filter((i) => i.stopPrice === null), unresolved: this.o.store.listIntents(UNRESOLVED_STATUSES) };
   }
 
   /** Looks up every unresolved intent by client order id; found ones get their outcome and their fills booked. */
@@ -141,7 +144,8 @@ export class LiveSession {
     if (cycle % RECONCILE_EVERY_CYCLES === 0) return 'periodic';
     const ttlMs = this.o.config.policy.execution.order_ttl_seconds * 1000;
     const now = this.o.now();
-    return this.o.store.listIntents(['open']).some((i) => now - i.createdAt > ttlMs) ? 'stale_orders' : undefined;
+    // Venue stops rest until the position closes: they are never stale.
+    return this.o.store.listIntents(['open']).some((i) => i.stopPrice === null && now - i.createdAt > ttlMs) ? 'stale_orders' : undefined;
   }
 
   /**
@@ -220,7 +224,7 @@ export class LiveSession {
         let info: OrderInfo | undefined;
         try {
           info = await venue.fetchOrder(i.clientOrderId, i.symbol);
-          if (info && (info.status === 'open' || info.status === 'partially_filled') && now - i.createdAt > ttlMs) {
+          if (info && (info.status === 'open' || info.status === 'partially_filled') && i.stopPrice === null && now - i.createdAt > ttlMs) {
             info = await venue.cancelOrder(i.clientOrderId, i.symbol);
             cancelled.push(i.clientOrderId);
           }
@@ -328,11 +332,14 @@ export class LiveSession {
     return halt?.reason === RECONCILE_HOLD_REASON ? { since: new Date(halt.ts).toISOString() } : undefined;
   }
 
-  /** Cancels every open order of ours (shutdown); their final fills are booked. Unknown orders are left to the next startup's lookup. */
+  /**
+   * Cancels every open order of ours (shutdown) but the venue stops, which stay to protect the positions
+   * while the daemon is down; their final fills are booked. Unknown orders are left to the next startup's lookup.
+   */
   async cancelOpen(): Promise<{ cancelled: string[]; failed: string[] }> {
     const cancelled: string[] = [];
     const failed: string[] = [];
-    for (const i of this.o.store.listIntents(['open'])) {
+    for (const i of this.o.store.listIntents(['open']).filter((x) => x.stopPrice === null)) {
       try {
         const info = await this.o.venue.cancelOrder(i.clientOrderId, i.symbol);
         this.track(i, info, this.o.now());

@@ -92,8 +92,13 @@ CREATE TABLE meta (
 );
 `;
 
+// A venue-held stop order (LIVE, execution.venue_stop_loss) is an intent with its trigger price; `price` is its limit.
+const V2 = `
+ALTER TABLE order_intents ADD COLUMN stop_price REAL; -- NULL: not a stop order
+`;
+
 /** MIGRATIONS[i] takes a database from user_version i to i + 1. */
-const MIGRATIONS: readonly string[] = [V1];
+const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -58,6 +58,7 @@ export interface IntentDbRow {
   error: string | null;
   created_at: number;
   updated_at: number;
+  stop_price: number | null;
 }
 
 /** Prepares the store's statements against an open, migrated database. */
@@ -130,8 +131,8 @@ export function prepareStatements(db: Database.Database) {
 
     insertIntent: p(
       `INSERT OR IGNORE INTO order_intents (client_order_id, symbol, side, quantity, price, config_hash, cycle, status,
-         created_at, updated_at)
-       VALUES (@client_order_id, @symbol, @side, @quantity, @price, @config_hash, @cycle, @status, @ts, @ts)`,
+         created_at, updated_at, stop_price)
+       VALUES (@client_order_id, @symbol, @side, @quantity, @price, @config_hash, @cycle, @status, @ts, @ts, @stop_price)`,
     ),
     updateIntent: p(
       `UPDATE order_intents SET status = @status, updated_at = @ts,

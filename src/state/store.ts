@@ -520,6 +520,7 @@ export class StateStore {
         cycle: i.cycle,
         status,
         ts: i.ts,
+        stop_price: i.stopPrice ?? null,
       }).changes === 1
     );
   }
@@ -706,6 +707,7 @@ function toIntent(r: IntentDbRow): IntentRow {
     updatedAt: r.updated_at,
     exchangeOrderId: r.exchange_order_id,
     error: r.error,
+    stopPrice: r.stop_price ?? null,
   };
 }
 

@@ -62,6 +62,8 @@ export interface IntentInput {
   cycle: number;
   ts: number; // created_at
   status?: IntentStatus; // default 'pending'
+  /** A venue-held stop-limit order's trigger price (`price` is its limit); absent: not a stop. */
+  stopPrice?: number | null;
 }
 
 /** A stored intent. */
@@ -78,6 +80,8 @@ export interface IntentRow {
   updatedAt: number;
   exchangeOrderId: string | null;
   error: string | null;
+  /** A venue-held stop-limit order's trigger price; null: not a stop. */
+  stopPrice: number | null;
 }
 
 /** A status change for an intent; exchangeOrderId and error are kept when omitted. */

@@ -15,6 +15,9 @@
  *   `cursor`, `size`; a fee-inclusive market buy with `size_inclusive_of_fees: true`, an off-grid
  *   `filled_size` and `total_value_after_fees` equal to the `quote_size`; the captured not-found body
  *   `{"error":"unknown","error_details":"order with this orderID was not found",…}`).
+ * - [ccxt-req] ccxt's captured Coinbase requests, `ts/src/test/static/request/coinbase.json` ("Spot limit
+ *   buy with triggerPrice": `order_configuration.stop_limit_stop_limit_gtc` {base_size, limit_price,
+ *   stop_price, stop_direction}; "cancel stop order": POST orders/batch_cancel {order_ids:[…]}).
  * - [cb-docs] Coinbase Advanced Trade API reference (docs.cdp.coinbase.com/advanced-trade): List
  *   Accounts (limit default 49, max 250, cursor/has_next), List Orders (cursor/has_next, newest first),
  *   List Fills (cursor), Create Order ("if the client_order_id is not unique the order is not created
@@ -50,11 +53,15 @@ export interface FakeOrder {
   client_order_id: string;
   product_id: string;
   side: 'BUY' | 'SELL';
-  order_type: 'LIMIT' | 'MARKET';
+  order_type: 'LIMIT' | 'MARKET' | 'STOP_LIMIT';
   base_size: number;
   quote_size?: number; // market buys are sized in USD
   limit_price?: number;
   post_only: boolean;
+  /** STOP_LIMIT: the trigger price and direction; once `triggered` the order rests at limit_price like a limit order. */
+  stop_price?: number;
+  stop_direction?: 'STOP_DIRECTION_STOP_DOWN' | 'STOP_DIRECTION_STOP_UP';
+  triggered?: boolean;
   status: 'OPEN' | 'FILLED' | 'CANCELLED' | 'FAILED';
   /** Market buys sized in USD: the fee is taken out of quote_size (Coinbase's size_inclusive_of_fees). */
   size_inclusive_of_fees: boolean;
@@ -228,6 +235,14 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
 
   const bal = (c: string) => state.balances.get(c) ?? 0;
   const addBal = (c: string, d: number) => state.balances.set(c, fine(bal(c) + d));
+  /**
+   * What open stop sells hold of a currency: the venue puts a stop's base on hold when it is placed (the
+   * account's `hold`, [cb-docs] List Accounts), so it cannot be sold twice. (The fake holds nothing for
+   * other open orders.) `balances` stays the total; available is total minus hold.
+   */
+  const held = (c: string) =>
+    fine(state.orders.filter((o) => o.order_type === 'STOP_LIMIT' && o.status === 'OPEN' && o.side === 'SELL' && o.product_id.split('-')[0] === c).reduce((a, o) => a + o.base_size - o.filled_size, 0));
+  const avail = (c: string) => fine(bal(c) - held(c));
 
   /** Books one execution; `feeGiven` is the fee of a fee-inclusive market buy (taken out of its quote size). */
   function fill(o: FakeOrder, size: number, price: number, liquidity: 'MAKER' | 'TAKER', feeGiven?: number): void {
@@ -250,11 +265,12 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
 
   function crosses(o: FakeOrder, p: FakeProduct): boolean {
     if (o.order_type === 'MARKET') return true;
+    if (o.order_type === 'STOP_LIMIT' && !o.triggered) return false;
     return o.side === 'BUY' ? (o.limit_price ?? 0) >= p.ask : (o.limit_price ?? Infinity) <= p.bid;
   }
 
   /** Validates and books a new order; returns the error code when the venue would refuse it. */
-  function place(body: Record<string, unknown>): { order: FakeOrder } | { error: string; message: string } {
+  function place(body: Record<string, unknown>): { order: FakeOrder } | { error: string; message: string; preview?: string } {
     const clientId = String(body.client_order_id ?? '');
     const existing = state.orders.find((o) => o.client_order_id === clientId && clientId !== '');
     // [cb-docs] Create Order: a repeated client_order_id creates nothing and answers with the existing order.
@@ -266,13 +282,15 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     const cfg = (body.order_configuration ?? {}) as Record<string, Record<string, unknown>>;
     const limit = cfg.limit_limit_gtc;
     const market = cfg.market_market_ioc;
+    // [ccxt-req] "Spot limit buy with triggerPrice": a stop-limit GTC order (base_size, limit_price, stop_price, stop_direction).
+    const stop = cfg.stop_limit_stop_limit_gtc;
     const o: FakeOrder = {
       order_id: randomUUID(),
       client_order_id: clientId || randomUUID(),
       product_id: p.product_id,
       side,
-      order_type: limit ? 'LIMIT' : 'MARKET',
-      base_size: Number(limit?.base_size ?? market?.base_size ?? 0),
+      order_type: limit ? 'LIMIT' : stop ? 'STOP_LIMIT' : 'MARKET',
+      base_size: Number(limit?.base_size ?? stop?.base_size ?? market?.base_size ?? 0),
       post_only: limit?.post_only === true,
       status: 'OPEN',
       size_inclusive_of_fees: false,
@@ -282,6 +300,14 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       created_ms: now(),
     };
     if (limit) o.limit_price = Number(limit.limit_price);
+    if (stop) {
+      o.limit_price = Number(stop.limit_price);
+      o.stop_price = Number(stop.stop_price);
+      o.stop_direction = stop.stop_direction === 'STOP_DIRECTION_STOP_UP' ? 'STOP_DIRECTION_STOP_UP' : 'STOP_DIRECTION_STOP_DOWN';
+      // A stop that would trigger at once is refused: [ccxt-src] the captured error_response with
+      // preview_failure_reason PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE (stop_limit_stop_limit_gtc, STOP_DOWN).
+      if (o.stop_direction === 'STOP_DIRECTION_STOP_DOWN' ? o.stop_price >= p.price : o.stop_price <= p.price) return { error: 'UNKNOWN_FAILURE_REASON', message: '', preview: 'PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE' };
+    }
     if (market?.quote_size !== undefined) {
       // [ccxt-src] a market buy sized in quote: the fee comes out of quote_size (size_inclusive_of_fees: true),
       // so the base received is quote_size / (1 + fee) / price, off the base increment grid.
@@ -289,7 +315,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       o.size_inclusive_of_fees = true;
       o.base_size = o.quote_size / (1 + takerFee) / p.ask;
     }
-    if (!limit && !market) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'unsupported order configuration' };
+    if (!limit && !market && !stop) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'unsupported order configuration' };
     if (!(o.base_size > 0)) return { error: 'INVALID_SIZE', message: 'size must be positive' };
     if (p.post_only && !(limit && o.post_only)) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'product is post-only' };
     if (p.limit_only && !limit) return { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'product is limit-only' };
@@ -299,7 +325,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     const px = side === 'BUY' ? (crossing ? p.ask : (o.limit_price ?? p.ask)) : 0;
     const cost = o.quote_size ?? o.base_size * px * (1 + takerFee);
     if (side === 'BUY' && bal(quote) < cost - 1e-9) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
-    if (side === 'SELL' && bal(base) < o.base_size - 1e-12) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
+    if (side === 'SELL' && avail(base) < o.base_size - 1e-12) return { error: 'INSUFFICIENT_FUND', message: 'Insufficient balance in source account' };
     state.orders.push(o);
     return { order: o };
   }
@@ -330,7 +356,10 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     const config =
       o.order_type === 'LIMIT'
         ? { limit_limit_gtc: { base_size: String(o.base_size), limit_price: String(o.limit_price), post_only: o.post_only } }
-        : { market_market_ioc: o.quote_size !== undefined ? { quote_size: String(o.quote_size) } : { base_size: String(o.base_size) } };
+        : o.order_type === 'STOP_LIMIT'
+          ? // [ccxt-src] parseOrder's fetchOrder sample: stop_limit_stop_limit_gtc with stop_price and stop_direction.
+            { stop_limit_stop_limit_gtc: { base_size: String(o.base_size), limit_price: String(o.limit_price), stop_price: String(o.stop_price), stop_direction: o.stop_direction } }
+          : { market_market_ioc: o.quote_size !== undefined ? { quote_size: String(o.quote_size) } : { base_size: String(o.base_size) } };
     return {
       order_id: o.order_id,
       product_id: o.product_id,
@@ -339,7 +368,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       side: o.side,
       client_order_id: o.client_order_id,
       status: o.status,
-      time_in_force: o.order_type === 'LIMIT' ? 'GOOD_UNTIL_CANCELLED' : 'IMMEDIATE_OR_CANCEL',
+      time_in_force: o.order_type === 'MARKET' ? 'IMMEDIATE_OR_CANCEL' : 'GOOD_UNTIL_CANCELLED',
       created_time: new Date(o.created_ms).toISOString(),
       completion_percentage: String(o.base_size > 0 ? Math.round((o.filled_size / o.base_size) * 100) : 0),
       filled_size: String(o.filled_size),
@@ -352,7 +381,8 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       total_fees: String(o.total_fees),
       size_inclusive_of_fees: o.size_inclusive_of_fees,
       total_value_after_fees: String(fine(o.filled_value + (o.side === 'BUY' ? o.total_fees : -o.total_fees))),
-      trigger_status: 'INVALID_ORDER_TYPE',
+      // [cb-docs] Get Order: trigger_status (INVALID_ORDER_TYPE, STOP_PENDING, STOP_TRIGGERED) and order_type (…, LIMIT, STOP_LIMIT).
+      trigger_status: o.order_type !== 'STOP_LIMIT' ? 'INVALID_ORDER_TYPE' : o.triggered ? 'STOP_TRIGGERED' : 'STOP_PENDING',
       order_type: o.order_type,
       reject_reason: 'REJECT_REASON_UNSPECIFIED',
       settled: o.status !== 'OPEN',
@@ -360,7 +390,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       reject_message: '',
       cancel_message: '',
       order_placement_source: 'RETAIL_ADVANCED',
-      outstanding_hold_amount: '0',
+      outstanding_hold_amount: String(o.order_type === 'STOP_LIMIT' && o.status === 'OPEN' ? fine(o.base_size - o.filled_size) : 0),
       is_liquidation: false,
       edit_history: [],
       leverage: '',
@@ -559,7 +589,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
         uuid: `acct-${c}`,
         name: `${c} Wallet`,
         currency: c,
-        available_balance: { value: String(v), currency: c },
+        available_balance: { value: String(fine(v - held(c))), currency: c },
         default: true,
         active: true,
         created_at: '2024-01-01T00:00:00Z',
@@ -567,7 +597,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
         deleted_at: null,
         type: c === 'USD' || c === 'EUR' || c === 'USDC' ? 'ACCOUNT_TYPE_FIAT' : 'ACCOUNT_TYPE_CRYPTO',
         ready: true,
-        hold: { value: '0', currency: c },
+        hold: { value: String(held(c)), currency: c },
       }));
       return send(res, 200, { accounts, has_next: hasNext, cursor: next, size: accounts.length });
     }
@@ -582,7 +612,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
           success: false,
           failure_reason: 'UNKNOWN_FAILURE_REASON',
           order_id: '',
-          error_response: { error: placed.error, message: placed.message, error_details: '', new_order_failure_reason: placed.error },
+          error_response: { error: placed.error, message: placed.message, error_details: '', ...(placed.preview ? { preview_failure_reason: placed.preview } : { new_order_failure_reason: placed.error }) },
           order_configuration: body.order_configuration ?? null,
         });
       }
@@ -595,7 +625,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       if (slow) await wait(slow.ms ?? 5_000); // accepted and booked; the answer comes too late
       return send(res, 200, answer);
     }
-    // [cb-docs] Cancel Orders: {results:[{success, failure_reason, order_id}]}.
+    // [cb-docs] Cancel Orders: {results:[{success, failure_reason, order_id}]}; [ccxt-req] "cancel stop order" cancels a stop the same way.
     if (method === 'POST' && path === `${P}/orders/batch_cancel`) {
       const body = await readBody(req);
       const ids = Array.isArray(body.order_ids) ? body.order_ids.map(String) : [];
@@ -721,6 +751,11 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       const p = state.products.get(productId);
       if (!p) throw new Error(`no product ${productId}`);
       Object.assign(p, book, { price: book.price ?? (book.bid + book.ask) / 2 });
+      // A stop triggers when the last price reaches its stop price (down for STOP_DOWN); from then on it rests at its limit.
+      for (const o of state.orders) {
+        if (o.product_id !== productId || o.status !== 'OPEN' || o.order_type !== 'STOP_LIMIT' || o.triggered) continue;
+        if (o.stop_direction === 'STOP_DIRECTION_STOP_UP' ? p.price >= (o.stop_price ?? Infinity) : p.price <= (o.stop_price ?? 0)) o.triggered = true;
+      }
       for (const o of state.orders) {
         if (o.product_id !== productId || o.status !== 'OPEN' || !crosses(o, p)) continue;
         // A resting order that the book moved through fills at its limit, as a maker.

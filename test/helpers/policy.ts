@@ -35,6 +35,8 @@ export function testPolicy(patch: { [S in keyof Policy]?: Partial<Policy[S]> } =
       paper_slippage_bps: 5,
       order_ttl_seconds: 300,
       cancel_open_orders_on_shutdown: true,
+      venue_stop_loss: true,
+      venue_stop_limit_offset_pct: 1,
     },
     fills: { max_volume_share_pct: 10 },
     pretrade: {

@@ -12,7 +12,7 @@ import { VirtualClock } from '../../src/runner/clock.ts';
 import { TradingLoop } from '../../src/runner/mainLoop.ts';
 import { StateStore } from '../../src/state/store.ts';
 import type { StoreMode } from '../../src/state/types.ts';
-import { fakeProduct, startFakeCoinbase, type FakeCoinbase, type FakeProduct } from '../fakes/fakeCoinbase.ts';
+import { fakeProduct, startFakeCoinbase, type FakeCoinbase, type FakeCoinbaseOptions, type FakeProduct } from '../fakes/fakeCoinbase.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 /** A fresh EC key per test run, as Coinbase CDP keys are: the secret is a PEM. */
@@ -242,6 +242,8 @@ export interface LiveRun {
   clock: VirtualClock;
   logDir: string;
   dataDir: string;
+  /** The run's config directory (a second loop on the same state uses it). */
+  configDir: string;
   cycles: CycleRecord[];
 }
 
@@ -257,19 +259,21 @@ export async function runLiveLoop(o: {
   intervalS: number;
   edit?: (dir: string) => void;
   adapter?: Partial<CcxtExchangeOptions>;
+  /** More options for the fake (hooks such as onAnswered); products, balances and the clock are the run's. */
+  fake?: Partial<FakeCoinbaseOptions>;
   beforeCycle?: (k: number, run: LiveRun) => void;
   afterCycle?: (k: number, cycle: CycleRecord, run: LiveRun) => void;
 }): Promise<LiveRun> {
   const clock = new VirtualClock(LIVE_T0);
   const logDir = join(o.root, 'logs');
   const dataDir = join(o.root, 'data');
-  const fake = await startFakeCoinbase({ products: liquidProducts(), balances: o.balances, now: () => clock.now(), verifyKeyPem: PUBLIC });
+  const fake = await startFakeCoinbase({ ...o.fake, products: liquidProducts(), balances: o.balances, now: () => clock.now(), verifyKeyPem: PUBLIC });
   let ex: CcxtExchange | undefined;
   try {
     const configDir = liveTestConfig(o.root, { edit: o.edit });
     ex = liveAdapter(fake, clock, o.adapter);
     const loop = new TradingLoop({ configDir, mode: 'LIVE', logDir, dataDir, clock, logger: silentLogger(), market: ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: o.intervalS });
-    const run: LiveRun = { fake, ex, loop, clock, logDir, dataDir, cycles: [] };
+    const run: LiveRun = { fake, ex, loop, clock, logDir, dataDir, configDir, cycles: [] };
     await loop.start();
     run.cycles = await runCycles(loop, clock, o.cycles, o.intervalS, { before: (k) => o.beforeCycle?.(k, run), after: (k, c) => o.afterCycle?.(k, c, run) });
     await loop.stop('signal SIGTERM');

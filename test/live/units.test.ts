@@ -57,7 +57,7 @@ describe('LIVE gates', () => {
 
 describe('per-cycle LIVE order gate', () => {
   const order = (symbol: string, side: 'buy' | 'sell', intent: 'entry' | 'exit'): PlannedOrder => ({ clientOrderId: `c-${symbol}-${side}`, symbol, side, type: 'limit', postOnly: true, quantity: 1, limitPrice: 10, notionalUsd: 10, intent, reason: 'test', tier: 'tier_1' });
-  const intent = (id: string, symbol: string, side: 'buy' | 'sell', status: IntentRow['status']): IntentRow => ({ clientOrderId: id, symbol, side, quantity: 1, price: 10, configHash: 'h', cycle: 1, status, createdAt: 0, updatedAt: 0, exchangeOrderId: null, error: null });
+  const intent = (id: string, symbol: string, side: 'buy' | 'sell', status: IntentRow['status']): IntentRow => ({ clientOrderId: id, symbol, side, quantity: 1, price: 10, configHash: 'h', cycle: 1, status, createdAt: 0, updatedAt: 0, exchangeOrderId: null, error: null, stopPrice: null });
 
   it('an unknown order then entries held, exits go; an open order then the same symbol and side held', () => {
     const orders = [order('BTC-USD', 'buy', 'entry'), order('ETH-USD', 'sell', 'exit'), order('SOL-USD', 'sell', 'exit')];

@@ -49,6 +49,10 @@ export const policySchema = z.strictObject({
     paper_slippage_bps: num(0, 1000),
     order_ttl_seconds: int(1, 604_800),
     cancel_open_orders_on_shutdown: bool(),
+    /** LIVE: after an entry fills, a stop-limit sell for the position is placed on the venue (docs/going-live.md, "Venue-held stops"). */
+    venue_stop_loss: bool(),
+    /** How far below its stop price the venue stop's limit sits, in % of the stop price. */
+    venue_stop_limit_offset_pct: num(0.01, 50),
   }),
   fills: z.strictObject({
     max_volume_share_pct: num(0.01, 100),

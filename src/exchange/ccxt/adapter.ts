@@ -360,6 +360,13 @@ export function createCcxtExchange(opts: CcxtExchangeOptions = {}): CcxtExchange
       await ensureMarkets();
       const params: Record<string, unknown> = isCoinbase ? { client_order_id: req.clientOrderId } : { clientOrderId: req.clientOrderId };
       if (req.postOnly) params.postOnly = true;
+      if (req.stopPrice !== undefined) {
+        // ccxt's coinbase builds stop_limit_stop_limit_gtc from stopPrice; its default direction for a sell is
+        // STOP_UP (a take-profit), so a protective sell says STOP_DOWN: it triggers when the price falls to stopPrice.
+        if (req.type !== 'limit') throw new ExchangeError({ kind: 'invalid_order', exchange: id, operation: 'createOrder', detail: 'a stop order must be a stop-limit order' });
+        params.stopPrice = req.stopPrice;
+        if (isCoinbase) params.stop_direction = req.side === 'sell' ? 'STOP_DIRECTION_STOP_DOWN' : 'STOP_DIRECTION_STOP_UP';
+      }
       const price = req.limitPrice;
       if (req.type === 'limit' && price === undefined) {
         throw new ExchangeError({ kind: 'invalid_order', exchange: id, operation: 'createOrder', detail: 'limit order without limitPrice' });
