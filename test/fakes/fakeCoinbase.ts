@@ -304,6 +304,7 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
       o.limit_price = Number(stop.limit_price);
       o.stop_price = Number(stop.stop_price);
       o.stop_direction = stop.stop_direction === 'STOP_DIRECTION_STOP_UP' ? 'STOP_DIRECTION_STOP_UP' : 'STOP_DIRECTION_STOP_DOWN';
+      o.triggered = false;
       // A stop that would trigger at once is refused: [ccxt-src] the captured error_response with
       // preview_failure_reason PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE (stop_limit_stop_limit_gtc, STOP_DOWN).
       if (o.stop_direction === 'STOP_DIRECTION_STOP_DOWN' ? o.stop_price >= p.price : o.stop_price <= p.price) return { error: 'UNKNOWN_FAILURE_REASON', message: '', preview: 'PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE' };
