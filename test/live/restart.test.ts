@@ -92,9 +92,15 @@ describe('LIVE kill and restart through the daemon', () => {
     const cycles = records.filter((x) => x.event === 'cycle') as { orders: unknown[]; proposal_rejections: Record<string, string[]> }[];
     for (const c of cycles) expect(c.orders).toEqual([]);
     expect(cycles.at(-1)!.proposal_rejections['BTC-USD']).toEqual([`open_order_exists: symbol=BTC-USD, side=sell, client_order_id=${id}, status=open`]);
-    expect(records.at(-1)).toMatchObject({ event: 'shutdown', reason: 'signal SIGTERM', open_orders_cancelled: [id], cancel_failed: [] });
-    expect(s.fake.state.orders.map((o) => [o.client_order_id, o.status])).toEqual([[id, 'CANCELLED']]);
-    expect(s.fake.countRequests('POST', ORDERS)).toBe(1);
+    // With its exit cancelled the position would be unprotected while the daemon is down: SIGTERM leaves a venue stop for it.
+    const stop = s.fake.state.orders.find((o) => o.order_type === 'STOP_LIMIT');
+    expect(records.at(-1)).toMatchObject({ event: 'shutdown', reason: 'signal SIGTERM', open_orders_cancelled: [id], cancel_failed: [], venue_stops_kept: [stop?.client_order_id] });
+    expect(s.fake.state.orders.map((o) => [o.client_order_id, o.status])).toEqual([
+      [id, 'CANCELLED'],
+      [stop!.client_order_id, 'OPEN'],
+    ]);
+    expect(stop).toMatchObject({ side: 'SELL', base_size: 0.01 });
+    expect(s.fake.countRequests('POST', ORDERS)).toBe(2);
     for (const x of records) expect(x.config_hash).toBe(records[0]!.config_hash);
     const all = everything(s.d, [...out, second.stdout(), second.stderr()]);
     for (const x of SECRET_STRINGS) expect(all).not.toContain(x);
