@@ -18,7 +18,7 @@ function expectAgreement(r: LiveCrashLoopResult, kills: number): void {
   const p = r.report;
   const v = r.venue;
   console.log(
-    `LIVE crash loop: kills ${r.kills.map((k) => `${k.kind}+${k.delayMs}ms${k.torn ? '(torn)' : ''}`).join(', ')}; ${p.records} records, ${p.cycles} cycles, ${v.venueOrders} venue orders, ${v.venueFills} venue fills, ${p.fills} booked fills, ${r.resolvedByLookup} resolved by lookup, quarantined ${p.quarantined.length}`,
+    `LIVE crash loop: kills ${r.kills.map((k) => `${k.kind}+${k.delayMs}ms${k.torn ? '(torn)' : ''}`).join(', ')}; ${p.records} records, ${p.cycles} cycles, ${v.venueOrders} venue orders, ${v.venueFills} venue fills, ${p.fills} booked fills, ${r.resolvedByLookup} resolved by lookup, quarantined ${p.quarantined.length}, venue stops ${r.stops.placed} placed / ${r.stops.filled} filled`,
   );
 
   // Every restart came up through its own startup reconciliation, and the clean end exited 0.
@@ -49,6 +49,10 @@ function expectAgreement(r: LiveCrashLoopResult, kills: number): void {
   expect(r.daemonLogs.flatMap((l) => l.bad)).toEqual([]);
   expect(r.daemonLogs.filter((l) => !l.killed && l.tornTail)).toEqual([]);
   expect(r.shutdownCancelFailed).toEqual([]);
+  // Venue stops: placed after entries, never two on a product, and every position left held is covered by exactly one.
+  expect(r.stops.placed).toBeGreaterThan(0);
+  expect(r.stops.duplicateOpen).toEqual([]);
+  expect(r.stops.unprotected).toEqual([]);
 }
 
 describe('crash loop, 5 SIGKILLs of the LIVE daemon against one fake venue', () => {

@@ -4,8 +4,10 @@
  * restarts. A seeded market walk moves the fake's books meanwhile (entries trigger, exits trigger,
  * resting orders fill while the daemon is down). Kills come at seeded moments of three kinds:
  * `delay` (uniform after the first cycle record), `after_order` (0–10 ms after the venue answered the
- * daemon's read-back of a new order: the daemon is storing, recording and booking its outcome) and
- * `in_flight` (the venue booked the order and holds the answer: the daemon dies not knowing).
+ * daemon's read-back of a new order: the daemon is storing, recording and booking its outcome),
+ * `in_flight` (the venue booked the order and holds the answer: the daemon dies not knowing) and
+ * `before_stop` (an entry filled and its read-back answered; the next order request, the entry's venue
+ * stop or the cycle's next entry, is held and the daemon dies with it: the position has no stop yet).
  * Each restart goes through normal LIVE startup (unknown orders looked up, reconciliation) WITHOUT
  * --accept-reconcile-differences: after a crash the daemon must find its own way back; a refusal
  * stops the loop and is reported. The loop itself is runKillLoop (crashLoop.ts).
@@ -16,6 +18,8 @@ import { join } from 'node:path';
 import { hashSeed, Rng } from '../../../src/exchange/sim/rng.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { clockEnv, shiftedClock } from '../../helpers/cli.ts';
+import { floorToIncrement } from '../../../src/core/orders.ts';
+import { StateStore } from '../../../src/state/store.ts';
 import { startFakeCoinbase, type FakeCoinbase, type FakeOrder } from '../../fakes/fakeCoinbase.ts';
 import { CREDENTIALS_ENV, PUBLIC, dirArgs, editYaml, liquidProducts, liveTestConfig } from '../../live/helpers.ts';
 import { AUDIT_FILE, checkNdjson, checkRun, checkVenue, readAudit, type ConsistencyReport, type NdjsonCheck, type Rec, type VenueReport } from '../consistency.ts';
@@ -27,6 +31,8 @@ export interface LiveCrashLoopOptions extends CrashLoopOptions {
   /** Share of kills timed `after_order` (default 0.4) and `in_flight` (default 0.2); the rest are `delay`. */
   afterOrderShare?: number;
   inFlightShare?: number;
+  /** Share of kills timed `before_stop` (default 0.2). */
+  beforeStopShare?: number;
   /** An `after_order` kill comes uniform [0, this] ms after the venue answered the read-back of the order (default 10). */
   afterOrderMaxMs?: number;
   /** Seconds between cycle starts (default 0.2). */
@@ -71,6 +77,18 @@ export interface LiveCrashLoopResult {
   shutdownCancelFailed: string[];
   /** ms UTC of the first and the last record (the daemons' clocks, shifted or not). */
   clockSpan: [number, number];
+  /** Venue stops at the end: how many were placed and filled, products with two open stops, held positions without one. */
+  stops: StopReport;
+}
+
+/** The venue's stop orders against the LIVE book at the end of a run. */
+export interface StopReport {
+  placed: number;
+  filled: number;
+  /** Products with more than one open stop order. */
+  duplicateOpen: string[];
+  /** `SYMBOL: book <q>, open stops <sizes>` for a held position whose open stops do not cover exactly its sellable quantity. */
+  unprotected: string[];
 }
 
 /** A seeded walk of every product's book: ±step per tick, direction flipping now and then, held within ±span of the start. */
@@ -98,6 +116,7 @@ function startWalk(fake: FakeCoinbase, seed: number, everyMs: number): () => voi
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ORDERS = '/api/v3/brokerage/orders';
 
 /** Runs the LIVE loop against one fake venue and the final clean run, then checks everything against the venue. */
 export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCrashLoopResult> {
@@ -139,19 +158,25 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
   const logFiles: { file: string; killed: boolean }[] = [];
   const auditFile = join(logDir, AUDIT_FILE);
 
-  /** The next order the venue books, or undefined after `ms`. */
-  const nextOrder = (ms: number) =>
+  /** The next order the venue books (that `which` accepts), or undefined after `ms`. */
+  const nextOrder = (ms: number, which: (ord: FakeOrder) => boolean = () => true) =>
     new Promise<FakeOrder | undefined>((resolve) => {
       const t = setTimeout(() => {
         onBooked = undefined;
         resolve(undefined);
       }, ms);
       onBooked = (ord) => {
+        if (!which(ord)) return;
         clearTimeout(t);
         onBooked = undefined;
         resolve(ord);
       };
     });
+  /** Resolves when one more order request than `n` has reached the venue, or after `ms`. */
+  const nextRequest = async (n: number, ms: number) => {
+    const end = Date.now() + ms;
+    while (fake.countRequests('POST', ORDERS) <= n && Date.now() < end) await sleep(2);
+  };
   /** Resolves when the venue has answered the daemon's read-back of order `id` (the last word before the daemon records it), or after `ms`. */
   const readBack = (id: string, ms: number) =>
     new Promise<void>((resolve) => {
@@ -187,10 +212,20 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
           const v = rng.next();
           const afterOrder = o.afterOrderShare ?? 0.4;
           const inFlight = o.inFlightShare ?? 0.2;
+          const beforeStop = o.beforeStopShare ?? 0.2;
+          if (u >= afterOrder + inFlight && u < afterOrder + inFlight + beforeStop) {
+            // before_stop: an entry filled and the daemon has its answer; the next order request is held and the daemon dies with it.
+            const t0 = Date.now();
+            const ord = await nextOrder(3_000, (x) => x.side === 'BUY');
+            if (ord) await readBack(ord.order_id, 1_000);
+            fake.inject({ kind: 'latency', ms: 1_500, path: ORDERS, method: 'POST' });
+            await nextRequest(fake.countRequests('POST', ORDERS), 1_000);
+            return { kind: ord ? 'before_stop' : 'before_stop(no entry)', delayMs: Date.now() - t0 };
+          }
           if (u < afterOrder + inFlight) {
             const holding = u >= afterOrder;
             // in_flight: the venue books the next order and holds its answer; the daemon dies waiting.
-            if (holding) fake.inject({ kind: 'timeout_after_accept', ms: 3_000, path: '/api/v3/brokerage/orders', method: 'POST' });
+            if (holding) fake.inject({ kind: 'timeout_after_accept', ms: 3_000, path: ORDERS, method: 'POST' });
             const t0 = Date.now();
             const ord = await nextOrder(2_000);
             if (ord && !holding) await readBack(ord.order_id, 1_000);
@@ -230,12 +265,44 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
       resolvedByLookup: records.filter((x) => x.event === 'order_outcome' && x.resolved_by === 'lookup').length,
       shutdownCancelFailed: (shutdown?.cancel_failed as string[] | undefined) ?? [],
       clockSpan: [Date.parse(String(records[0]?.timestamp)), Date.parse(String(records.at(-1)?.timestamp))],
+      stops: stopReport(fake, dataDir, startingCashUsd),
     };
   } finally {
     haltWalk();
     await fake.close();
     if (!o.keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The venue's stops against the book at the end: every held position (above the product's minimum, its
+ * price still above its stop) has exactly one open stop for its whole sellable quantity; no product has two.
+ */
+function stopReport(fake: FakeCoinbase, dataDir: string, startingCashUsd: number): StopReport {
+  const stops = fake.state.orders.filter((x) => x.order_type === 'STOP_LIMIT');
+  const open = stops.filter((x) => x.status === 'OPEN');
+  const byProduct = new Map<string, FakeOrder[]>();
+  for (const x of open) byProduct.set(x.product_id, [...(byProduct.get(x.product_id) ?? []), x]);
+  const store = StateStore.open({ dir: dataDir, mode: 'LIVE', startingCashUsd });
+  const unprotected: string[] = [];
+  try {
+    for (const p of store.positions()) {
+      const product = fake.state.products.get(p.symbol);
+      if (!product) continue;
+      const qty = floorToIncrement(p.quantity, Number(product.base_increment));
+      if (qty < Number(product.base_min_size) || product.price <= p.stopLossPrice) continue; // nothing placeable, or the daemon's own stop is due
+      const sizes = (byProduct.get(p.symbol) ?? []).map((x) => x.base_size);
+      if (sizes.length !== 1 || Math.abs(sizes[0]! - qty) > 1e-9 * Math.max(1, qty)) unprotected.push(`${p.symbol}: book ${p.quantity}, open stops [${sizes.join(', ')}]`);
+    }
+  } finally {
+    store.close();
+  }
+  return {
+    placed: stops.length,
+    filled: stops.filter((x) => x.status === 'FILLED').length,
+    duplicateOpen: [...byProduct].filter(([, xs]) => xs.length > 1).map(([id, xs]) => `${id}: ${xs.map((x) => x.client_order_id).join(', ')}`),
+    unprotected,
+  };
 }
 
 /** The last refused reconcile record, and the records about the orders and coins its differences name (by seq). */
