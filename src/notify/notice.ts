@@ -10,6 +10,8 @@
  *   order_unknown              order_unknown records, and an order_outcome that resolved one
  *   reconcile                  reconcile records that found differences
  *   config_drift               config_drift records (drifted or cleared)
+ *   venue_stop                 venue_stop records that need a look: the venue refused a stop, a cancel failed
+ *                              (a stop's fill is announced as a fill)
  */
 import type { NotifyEvent } from '../config/schema/notifications.ts';
 
@@ -65,6 +67,10 @@ export function noticesFrom(r: Rec, realizedPnl: (clientOrderId: string) => numb
           fields: { drifted: r.drifted === true, config_hash: s(r.config_hash), config_hash_on_disk: s(r.config_hash_on_disk), changed_files: Array.isArray(r.changed_files) ? (r.changed_files as unknown[]).map(s).join(', ') : '' },
         },
       ];
+    case 'venue_stop':
+      if (r.action === 'filled' || r.action === 'partially_filled') return [fill(at, { ...r, side: 'sell', quantity: r.filled_qty, price: r.avg_fill_price }, realizedPnl)];
+      if (r.action !== 'rejected' && r.action !== 'cancel_failed') return [];
+      return [{ event: 'venue_stop', title: `venue stop ${s(r.action)} for ${s(r.symbol)}: the position is protected by the daemon only`, at, fields: { client_order_id: s(r.client_order_id), symbol: s(r.symbol), quantity: n(r.quantity), stop_price: n(r.stop_price), error: s(r.error) } }];
     default:
       return [];
   }

@@ -29,6 +29,7 @@ const RECORDS: Record<string, unknown>[] = [
   { ...base, event: 'order_outcome', client_order_id: 'trader-1-8-ETH-USD-buy', symbol: 'ETH-USD', side: 'buy', status: 'cancelled', filled_qty: 0, resolved_by: 'fetch_order' },
   { ...base, event: 'reconcile', trigger: 'periodic', outcome: 'differences', differences: ['BTC-USD: venue 0.02, book 0.01'] },
   { ...base, event: 'config_drift', drifted: true, config_hash_on_disk: 'ffff000011112222', changed_files: ['policy.yaml'] },
+  { ...base, event: 'venue_stop', action: 'rejected', client_order_id: 'trader-1-9-BTC-USD-sell-0123456789AB', symbol: 'BTC-USD', quantity: 0.01, stop_price: 48_000, error: 'invalid_order', alert: true },
 ];
 const notices = (): Notice[] => [
   ...RECORDS.flatMap((r) => noticesFrom(r, (id) => (id === 'trader-1-7-BTC-USD-sell' ? 12.345 : null))),

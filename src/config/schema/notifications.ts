@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { bool, int, oneOf, text } from './fields.ts';
 
 /** Event classes a notification target can ask for. */
-export const NOTIFY_EVENTS = ['startup', 'shutdown', 'halt', 'resume', 'fill', 'order_unknown', 'reconcile', 'config_drift', 'audit_write_error', 'daily_summary'] as const;
+export const NOTIFY_EVENTS = ['startup', 'shutdown', 'halt', 'resume', 'fill', 'order_unknown', 'reconcile', 'config_drift', 'audit_write_error', 'daily_summary', 'venue_stop'] as const;
 /** Message formats: generic JSON, Slack and Discord incoming webhooks, Telegram bot API sendMessage. */
 export const NOTIFY_FORMATS = ['generic', 'slack', 'discord', 'telegram'] as const;
 
