@@ -1,6 +1,7 @@
 /**
  * Short LIVE crash loop: the CLI daemon in LIVE against one fake Coinbase that outlives it, SIGKILLed
- * 5 times (at random, just after the venue answered an order, or while the venue holds the answer)
+ * 5 times (at random, just after the venue answered an order, while the venue holds the answer, or
+ * between an entry's fill and its venue stop)
  * and restarted through normal LIVE startup (no --accept-reconcile-differences), then run to a clean
  * end. Afterwards, against the venue's own order list: no client_order_id twice, none sent twice,
  * every order announced by its order_intent (first record about it, dated before the venue booked
@@ -57,7 +58,10 @@ function expectAgreement(r: LiveCrashLoopResult, kills: number): void {
 
 describe('crash loop, 5 SIGKILLs of the LIVE daemon against one fake venue', () => {
   it('killed 5 times around its orders and restarted then the venue, the audit log and the book agree', async () => {
-    expectAgreement(await runCrashLoopLive({ kills: 5, seed: 9, minDelayMs: 200, maxDelayMs: 1500, finalCycles: 12 }), 5);
+    const r = await runCrashLoopLive({ kills: 5, seed: 9, minDelayMs: 200, maxDelayMs: 1500, finalCycles: 12 });
+    // Seed 9 times the first kill between an entry's fill and its stop (the restart must place it, once).
+    expect(r.kills[0]!.kind).toBe('before_stop');
+    expectAgreement(r, 5);
   }, 300_000); // hang guard: daemon starts take 10-20 s each on a loaded 2-core box
 });
 

@@ -31,7 +31,7 @@ export interface LiveCrashLoopOptions extends CrashLoopOptions {
   /** Share of kills timed `after_order` (default 0.4) and `in_flight` (default 0.2); the rest are `delay`. */
   afterOrderShare?: number;
   inFlightShare?: number;
-  /** Share of kills timed `before_stop` (default 0.2). */
+  /** Share of kills timed `before_stop` (default 0.1, the top of the draw: seed 9 makes the first kill one). */
   beforeStopShare?: number;
   /** An `after_order` kill comes uniform [0, this] ms after the venue answered the read-back of the order (default 10). */
   afterOrderMaxMs?: number;
@@ -212,8 +212,8 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
           const v = rng.next();
           const afterOrder = o.afterOrderShare ?? 0.4;
           const inFlight = o.inFlightShare ?? 0.2;
-          const beforeStop = o.beforeStopShare ?? 0.2;
-          if (u >= afterOrder + inFlight && u < afterOrder + inFlight + beforeStop) {
+          const beforeStop = o.beforeStopShare ?? 0.1;
+          if (u >= 1 - beforeStop) {
             // before_stop: an entry filled and the daemon has its answer; the next order request is held and the daemon dies with it.
             const t0 = Date.now();
             const ord = await nextOrder(3_000, (x) => x.side === 'BUY');
