@@ -155,6 +155,19 @@ describe('bad configuration through the CLI', () => {
     `);
   });
 
+  it('bad venue stop settings then one line each naming the key and what it expects', () => {
+    const dir = copyConfig();
+    const p = join(dir, 'policy.yaml');
+    writeFileSync(p, readFileSync(p, 'utf8').replace('venue_stop_loss: true', 'venue_stop_loss: "yes"').replace('venue_stop_limit_offset_pct: 1.0', 'venue_stop_limit_offset_pct: 0'));
+    const r = runCli(['config', 'validate', '--config-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.replaceAll(dir, '<dir>')).toMatchInlineSnapshot(`
+      "error: <dir>/policy.yaml: execution.venue_stop_loss: expected true or false, got "yes"
+      error: <dir>/policy.yaml: execution.venue_stop_limit_offset_pct: expected a number between 0.01 and 50, got 0
+      "
+    `);
+  });
+
   it('several problems with --json then every one listed as data on stdout, and still one line each on stderr', () => {
     const dir = copyConfig();
     writeFileSync(join(dir, 'policy.yaml'), readFileSync(join(dir, 'policy.yaml'), 'utf8').replace('max_open_positions: 8', 'max_open_positions: x').replace('max_trades_per_day: 24', 'max_trades_per_day: y'));
