@@ -220,7 +220,9 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
             if (ord) await readBack(ord.order_id, 1_000);
             fake.inject({ kind: 'latency', ms: 1_500, path: ORDERS, method: 'POST' });
             await nextRequest(fake.countRequests('POST', ORDERS), 1_000);
-            return { kind: ord ? 'before_stop' : 'before_stop(no entry)', delayMs: Date.now() - t0 };
+            // Evidence the kill fell in the window: the venue holds no stop placed for that product since the entry.
+            const covered = ord && fake.state.orders.some((x) => x.order_type === 'STOP_LIMIT' && x.product_id === ord.product_id && x.created_ms >= ord.created_ms && x.status === 'OPEN');
+            return { kind: !ord ? 'before_stop(no entry)' : covered ? 'before_stop(stop already placed)' : 'before_stop', delayMs: Date.now() - t0 };
           }
           if (u < afterOrder + inFlight) {
             const holding = u >= afterOrder;
