@@ -64,6 +64,8 @@ export interface OrderInfo {
   avgFillPrice: number;
   feeUsd: number;
   createdAt: number;
+  /** A stop order the venue says has triggered (Coinbase trigger_status STOP_TRIGGERED); absent otherwise. */
+  triggered?: boolean;
 }
 
 /** The read side: every mode uses it. */

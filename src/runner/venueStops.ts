@@ -41,12 +41,15 @@ export interface VenueStopsOptions {
 }
 
 /** What a `venue_stop` record says happened. */
-type StopAction = 'placed' | 'rejected' | 'unknown' | 'filled' | 'partially_filled' | 'cancelled' | 'cancel_failed';
+type StopAction = 'placed' | 'rejected' | 'unknown' | 'triggered' | 'filled' | 'partially_filled' | 'cancelled' | 'cancel_failed';
 
 const isStop = (i: IntentRow): boolean => i.stopPrice !== null;
 
 /** The LIVE venue-stop duty; one per daemon. */
 export class VenueStops {
+  /** Stops already recorded as triggered (once per stop and process: a restart may record one again). */
+  private readonly triggered = new Set<string>();
+
   constructor(private readonly o: VenueStopsOptions) {}
 
   /** Our stops the venue holds open (from the store), optionally for one symbol. */
@@ -210,8 +213,11 @@ export class VenueStops {
     const filled = info.filledQty > before + 1e-12 * Math.max(1, info.filledQty);
     const status = intentStatus(info.status);
     if (status !== s.status) store.updateIntent(s.clientOrderId, { status, ts: this.o.now(), exchangeOrderId: info.exchangeOrderId });
-    const action: StopAction | undefined = info.status === 'filled' ? 'filled' : status === 'cancelled' ? 'cancelled' : filled ? 'partially_filled' : undefined;
-    if (action && (filled || status !== s.status || Object.keys(why).length > 0)) {
+    // Triggered and not (yet) filled: the price went through the stop and the limit rests; a gap below it leaves the position open.
+    const triggered = info.triggered === true && status === 'open' && !this.triggered.has(s.clientOrderId);
+    if (info.triggered) this.triggered.add(s.clientOrderId);
+    const action: StopAction | undefined = info.status === 'filled' ? 'filled' : status === 'cancelled' ? 'cancelled' : filled ? 'partially_filled' : triggered ? 'triggered' : undefined;
+    if (action && (filled || triggered || status !== s.status || Object.keys(why).length > 0)) {
       this.note(action, {
         client_order_id: s.clientOrderId,
         order_id: info.exchangeOrderId,

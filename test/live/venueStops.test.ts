@@ -157,6 +157,23 @@ describe('LIVE venue-held stops', () => {
     expect(auditRecords(run.logDir).find((r) => r.event === 'venue_stop' && r.action === 'filled')).toMatchObject({ client_order_id: stop!.client_order_id, reason: 'exit', exit_client_order_id: exit!.client_order_id, position_after: 0 });
   });
 
+  it('the price gaps through the stop and its limit then the stop triggers unfilled (recorded), and the daemon own stop cancels it and sells at the bid', async () => {
+    // Last 49,000: at or below the stop (49,809.96), so it triggers; the bid, 48,990, is below its limit (49,311.86): no fill.
+    const run = await live({ cycles: 2, beforeCycle: (k, r) => void (k === 1 && moveTo(r.fake, 'BTC-USD', 49_000)) });
+    const [stop] = stopsOn(run.fake, 'BTC-USD');
+    expect(stop).toMatchObject({ triggered: true, status: 'CANCELLED', filled_size: 0 });
+    const exit = run.fake.state.orders.find((o) => o.product_id === 'BTC-USD' && o.side === 'SELL' && o.order_type === 'LIMIT')!;
+    expect(exit).toMatchObject({ status: 'FILLED', filled_size: BTC.quantity, limit_price: 48_990 });
+    expect(positionOf(run.dataDir, 'BTC-USD')).toBe(0);
+    const records = auditRecords(run.logDir);
+    const triggered = seqOf(records, (r) => r.event === 'venue_stop' && r.action === 'triggered' && r.client_order_id === stop!.client_order_id);
+    const cancelled = seqOf(records, (r) => r.event === 'venue_stop' && r.action === 'cancelled' && r.client_order_id === stop!.client_order_id && r.reason === 'exit');
+    const exitIntent = seqOf(records, (r) => r.event === 'order_intent' && r.client_order_id === exit.client_order_id);
+    expect(triggered).toBeLessThan(cancelled);
+    expect(cancelled).toBeLessThan(exitIntent);
+    expect(run.cycles[1]!.orders.find((o) => o.client_order_id === exit.client_order_id)).toMatchObject({ reason: 'stop_loss', status: 'filled' });
+  });
+
   it('a stop fills while the daemon is stopped then the next start books it before reconciling, and starts clean', async () => {
     const run = await live({ cycles: 1 });
     moveTo(run.fake, 'BTC-USD', BTC.stop - 10); // the daemon is down

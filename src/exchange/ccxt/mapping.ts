@@ -154,6 +154,7 @@ export function toOrderInfo(o: CcxtOrderLike, fallback: Partial<OrderInfo> = {})
     // Fees on USD-quoted spot are charged in USD.
     feeUsd: feeCost,
     createdAt: num(o.timestamp) ?? fallback.createdAt ?? 0,
+    ...(o.info?.trigger_status === 'STOP_TRIGGERED' && { triggered: true }),
   };
 }
 
