@@ -50,6 +50,8 @@ export interface StopOrderRef {
   stopPrice: number | null;
   status: string;
   error?: string | null;
+  /** The cycle that made it. */
+  cycle?: number;
 }
 
 /** What to do about one symbol's venue stop. */
@@ -64,17 +66,28 @@ export type StopDecision =
 /** Errors of a rejected intent that say nothing about the venue refusing the order itself (it may be tried again). */
 const NOT_A_REFUSAL = /^(never_sent|not_found_on_venue|client_id_conflict|audit_unavailable)/;
 
+/** The longest wait, in cycles, before a refused stop is asked for again (32 cycles: about half an hour at 60 s). */
+export const MAX_REFUSAL_BACKOFF_CYCLES = 32;
+
+/** True when a rejected stop intent was refused by the venue itself (not a crash, a lookup or an id conflict). */
+export const isRefusal = (r: Pick<StopOrderRef, 'error'>): boolean => !NOT_A_REFUSAL.test(r.error ?? '');
+
 /**
  * The decision for one symbol. `open`: our open orders on it; `unresolved`: ours whose fate is unknown;
- * `lastRefused`: the newest stop the venue refused for it (a stop it refused for this very quantity and
- * price is not sent again: the cycle's own stop still protects the position, and the refusal was recorded).
+ * `refused`: the stops the venue refused for this position, oldest first. After n refusals the next try
+ * waits 2^(n−1) cycles (at most MAX_REFUSAL_BACKOFF_CYCLES) after the last one: a price that moved below the
+ * stop between the cycle's read and the order recovers soon, a venue that keeps refusing is not asked every
+ * cycle (each refusal is recorded and alerted; the cycle's own stop protects the position meanwhile).
+ * `final` (shutdown) tries once more regardless: the daemon is about to leave the position to the venue.
  */
 export function decideVenueStop(o: {
   position: Pick<Position, 'quantity' | 'stopLossPrice'> | undefined;
   plan: StopPlan | { skip: StopSkip } | undefined;
   open: readonly StopOrderRef[];
   unresolved: readonly StopOrderRef[];
-  lastRefused?: StopOrderRef;
+  refused?: readonly StopOrderRef[];
+  cycle?: number;
+  final?: boolean;
 }): StopDecision {
   const stops = o.open.filter((x) => x.stopPrice !== null);
   // Something of ours on this symbol is unknown: it may hold the coins (or be a stop); nothing until it resolves.
@@ -90,7 +103,11 @@ export function decideVenueStop(o: {
   const same = (x: StopOrderRef) => Math.abs(x.quantity - plan.quantity) <= 1e-9 * Math.max(1, plan.quantity) && Math.abs((x.stopPrice ?? 0) - plan.stopPrice) <= 1e-9 * plan.stopPrice;
   if (stops.length === 1 && same(stops[0]!)) return { do: 'keep' };
   if (stops.length > 0) return { do: 'replace', stops, plan };
-  const r = o.lastRefused;
-  if (r && !NOT_A_REFUSAL.test(r.error ?? '') && same(r)) return { do: 'skip', reason: 'refused_by_venue' };
+  const refused = (o.refused ?? []).filter(isRefusal);
+  const last = refused.at(-1);
+  if (last && !o.final) {
+    const wait = Math.min(MAX_REFUSAL_BACKOFF_CYCLES, 2 ** (refused.length - 1));
+    if ((o.cycle ?? Infinity) - (last.cycle ?? -Infinity) < wait) return { do: 'skip', reason: 'refused_by_venue' };
+  }
   return { do: 'place', plan };
 }

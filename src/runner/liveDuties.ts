@@ -120,10 +120,10 @@ export class LiveDuties {
     return { send: gate.send };
   }
 
-  /** After the cycle's orders: every held position gets its venue stop (execution.venue_stop_loss). Never throws: the next cycle tries again. */
-  async protect(cycle: number): Promise<void> {
+  /** After the cycle's orders (`final`: at shutdown): every held position gets its venue stop (execution.venue_stop_loss). Never throws: the next cycle tries again. */
+  async protect(cycle: number, final = false): Promise<void> {
     try {
-      await this.stops.protect(cycle);
+      await this.stops.protect(cycle, { final });
     } catch (e) {
       this.o.log.warn({ cycle, err: e instanceof Error ? e.message : String(e) }, 'venue stops not brought up to date; tried again next cycle');
     }
@@ -146,7 +146,7 @@ export class LiveDuties {
       }
     }
     if (!this.o.config.policy.execution.venue_stop_loss) return fields;
-    await this.protect(this.o.store.currentCycle());
+    await this.protect(this.o.store.currentCycle(), true);
     return { ...fields, venue_stops_kept: this.stops.kept() };
   }
 }

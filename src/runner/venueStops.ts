@@ -88,9 +88,10 @@ export class VenueStops {
   /**
    * After the cycle's orders, and at shutdown: every held position gets its stop for the whole sellable
    * quantity, a stop that no longer fits is replaced (cancel, then place), stops of positions that are
-   * gone are cancelled. Off (execution.venue_stop_loss: false): nothing is placed.
+   * gone are cancelled. Off (execution.venue_stop_loss: false): nothing is placed. `final` (shutdown):
+   * a stop the venue refused lately is asked for once more (core/venueStop.ts: the refusal backoff).
    */
-  async protect(cycle: number): Promise<void> {
+  async protect(cycle: number, o: { final?: boolean } = {}): Promise<void> {
     const { store, policy } = this.o;
     if (!policy.execution.venue_stop_loss) return;
     const open = store.listIntents(['open']);
@@ -101,7 +102,8 @@ export class VenueStops {
       const position = store.position(symbol);
       const plan = position && planVenueStop(position, this.o.rules(symbol), policy.execution.venue_stop_limit_offset_pct);
       const on = (i: IntentRow) => i.symbol === symbol;
-      const d = decideVenueStop({ position, plan, open: open.filter(on), unresolved: unresolved.filter(on), lastRefused: refused.filter(on).at(-1) });
+      const sincePosition = (i: IntentRow) => on(i) && position !== undefined && i.createdAt >= position.entryTime;
+      const d = decideVenueStop({ position, plan, open: open.filter(on), unresolved: unresolved.filter(on), refused: refused.filter(sincePosition), cycle, final: o.final === true });
       if (d.do === 'place') await this.place(symbol, d.plan, cycle);
       else if (d.do === 'replace' || d.do === 'cancel') {
         const reason = d.do === 'replace' ? 'replaced' : 'position_closed';

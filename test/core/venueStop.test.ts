@@ -42,11 +42,20 @@ describe('decideVenueStop', () => {
     expect(decideVenueStop({ position: undefined, plan: undefined, open: [stop(0.01)], unresolved: [] })).toEqual({ do: 'cancel', stops: [stop(0.01)] });
   });
 
-  it('the venue refused this very stop then it is not asked for again; a crash or a lookup that closed one then it is', () => {
-    expect(decideVenueStop({ position, plan, open: [], unresolved: [], lastRefused: stop(0.01, 49_000, 'rejected', 'invalid_order') })).toEqual({ do: 'skip', reason: 'refused_by_venue' });
-    expect(decideVenueStop({ position, plan, open: [], unresolved: [], lastRefused: stop(0.01, 49_000, 'rejected', 'never_sent') })).toEqual({ do: 'place', plan });
-    expect(decideVenueStop({ position, plan, open: [], unresolved: [], lastRefused: stop(0.01, 49_000, 'rejected', 'not_found_on_venue') })).toEqual({ do: 'place', plan });
-    expect(decideVenueStop({ position, plan, open: [], unresolved: [], lastRefused: stop(0.005, 49_000, 'rejected', 'invalid_order') })).toEqual({ do: 'place', plan });
+  it('the venue refused the stop then it is asked for again after 1, 2, 4… cycles (at most 32), at shutdown at once; a crash or a lookup that closed one is no refusal', () => {
+    const refusal = (cycle: number, error = 'invalid_order: PREVIEW_STOP_PRICE_ABOVE_LAST_TRADE_PRICE') => ({ ...stop(0.01, 49_000, 'rejected', error), cycle });
+    const at = (cycle: number, refused: StopOrderRef[], final = false) => decideVenueStop({ position, plan, open: [], unresolved: [], refused, cycle, final }).do;
+    // One refusal at cycle 10: not in cycle 10 itself, again from cycle 11.
+    expect([at(10, [refusal(10)]), at(11, [refusal(10)])]).toEqual(['skip', 'place']);
+    // Three refusals, the last at cycle 20: wait 4 cycles.
+    const three = [refusal(10), refusal(11), refusal(20)];
+    expect([at(23, three), at(24, three)]).toEqual(['skip', 'place']);
+    // Ten refusals: the wait stops growing at 32 cycles.
+    const ten = Array.from({ length: 10 }, (_, i) => refusal(100 + i));
+    expect([at(109 + 31, ten), at(109 + 32, ten)]).toEqual(['skip', 'place']);
+    // Shutdown: once more at once.
+    expect(at(10, [refusal(10)], true)).toBe('place');
+    for (const error of ['never_sent', 'not_found_on_venue', 'client_id_conflict: side=buy, expected=sell', 'audit_unavailable']) expect(at(10, [refusal(10, error)])).toBe('place');
   });
 
   it('nothing placeable now then a stop already there stays and none is added', () => {
