@@ -278,7 +278,8 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
 
 /**
  * The venue's stops against the book at the end: every held position (above the product's minimum, its
- * price still above its stop) has exactly one open stop for its whole sellable quantity; no product has two.
+ * price still above its stop, no order of ours on it unknown) has exactly one open stop for its whole
+ * sellable quantity; no product has two.
  */
 function stopReport(fake: FakeCoinbase, dataDir: string, startingCashUsd: number): StopReport {
   const stops = fake.state.orders.filter((x) => x.order_type === 'STOP_LIMIT');
@@ -288,9 +289,10 @@ function stopReport(fake: FakeCoinbase, dataDir: string, startingCashUsd: number
   const store = StateStore.open({ dir: dataDir, mode: 'LIVE', startingCashUsd });
   const unprotected: string[] = [];
   try {
+    const unknown = new Set(store.listIntents(['pending', 'sent', 'unknown']).map((i) => i.symbol));
     for (const p of store.positions()) {
       const product = fake.state.products.get(p.symbol);
-      if (!product) continue;
+      if (!product || unknown.has(p.symbol)) continue; // an order of ours there is unknown: no stop until it resolves (by design)
       const qty = floorToIncrement(p.quantity, Number(product.base_increment));
       if (qty < Number(product.base_min_size) || product.price <= p.stopLossPrice) continue; // nothing placeable, or the daemon's own stop is due
       const sizes = (byProduct.get(p.symbol) ?? []).map((x) => x.base_size);
