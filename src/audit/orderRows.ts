@@ -9,9 +9,10 @@
  *            before the send is settled later as rejected "never_sent": it gets no submit row.
  *   ack      order_outcome with status open (resting on the venue)
  *   fill     order_outcome filled / partially_filled; reconcile `actions.updated` "<id>:filled";
+ *            a venue stop's `venue_stop` record with action filled / partially_filled;
  *            PAPER and BACKTEST: the cycle record's orders[] entry
  *   cancel   order_outcome cancelled / expired; reconcile "<id>:cancelled" or `cancelled_stale`;
- *            shutdown `open_orders_cancelled`
+ *            shutdown `open_orders_cancelled`; `venue_stop` action cancelled
  *   reject   order_outcome rejected (venue or never sent); an order the executor held back
  *            (cycle orders[] with status rejected and no intent)
  *   unknown  order_unknown (timeout or network error while sending; resolved by a later lookup row)
@@ -124,6 +125,7 @@ export class OrderRowBuilder {
     if (event === 'order_outcome' || event === 'order_unknown') return this.outcome(r);
     if ((event === 'cycle' || event === undefined) && Array.isArray(r.orders)) for (const o of r.orders as Rec[]) this.cycleOrder(r, o);
     if (event === 'reconcile') this.reconcile(r);
+    if (event === 'venue_stop') this.venueStop(r);
     if (event === 'shutdown' && Array.isArray(r.open_orders_cancelled)) {
       for (const id of r.open_orders_cancelled) this.later(r, String(id), 'cancelled');
     }
@@ -228,6 +230,15 @@ export class OrderRowBuilder {
     }
     const stale = Array.isArray(actions.cancelled_stale) ? (actions.cancelled_stale as unknown[]).map(String) : [];
     for (const id of stale) if (!seen.has(id)) this.later(r, id, 'cancelled');
+  }
+
+  /** A venue stop's later life (LIVE, src/runner/venueStops.ts): its fills and its cancel, with quantities. */
+  private venueStop(r: Rec): void {
+    const id = str(r.client_order_id);
+    const status = r.action === 'filled' || r.action === 'partially_filled' || r.action === 'cancelled' ? r.action : undefined;
+    if (id === null || status === undefined) return;
+    this.info(id).outcome = status;
+    this.push(r, id, EVENT_OF[status] ?? 'unknown', status, { filled_qty: num(r.filled_qty), avg_fill_price: num(r.avg_fill_price), fee_usd: num(r.fee_usd) });
   }
 
   /** A status learnt after the send (reconcile, shutdown cancel): no quantities in the record. */

@@ -38,7 +38,7 @@ export const ORDER_COLUMNS: readonly (keyof OrderRow)[] = [
 ];
 
 // The last one: the earlier bot's log (Python's json.dumps puts a space after the colon).
-const RELEVANT = ['"event":"order_', '"orders":[{', '"event":"startup"', '"event":"reconcile"', '"event":"shutdown"', '"orders": [{'];
+const RELEVANT = ['"event":"order_', '"orders":[{', '"event":"startup"', '"event":"reconcile"', '"event":"shutdown"', '"event":"venue_stop"', '"orders": [{'];
 
 /** The order rows of the given logs, each log in its own order, rows in [from, to) when given (epoch ms). */
 export async function orderRows(groups: readonly LogGroup[], range: { from?: number; to?: number } = {}): Promise<OrderRow[]> {

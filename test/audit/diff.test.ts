@@ -43,7 +43,7 @@ describe('config diff, byte-exact', () => {
     expect(cliDiff(s)).toMatchInlineSnapshot(`
       "--- A/policy.yaml
       +++ B/policy.yaml
-      @@ -67,4 +67,4 @@
+      @@ -73,4 +73,4 @@
        governance:
          live_trading_enabled: false        # third gate for LIVE, with mode LIVE and credentials
          kill_switch_file: data/KILL_SWITCH # its presence halts new entries (latched until \`resume\`)

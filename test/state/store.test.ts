@@ -430,12 +430,20 @@ describe('StateStore order intents', () => {
       updatedAt: T0 + 3,
       exchangeOrderId: 'x-1',
       error: null,
+      stopPrice: null,
     });
     expect(s.listIntents(['pending', 'sent', 'unknown'])).toEqual([]);
     expect(s.listIntents(['filled', 'rejected']).map((i) => [i.clientOrderId, i.status, i.error])).toEqual([
       ['a', 'filled', null],
       ['b', 'rejected', 'post_only_would_cross'],
     ]);
+    s.close();
+  });
+
+  it('a venue stop intent then its stop price is kept beside its limit price', () => {
+    const s = open(tempStateDir());
+    s.recordIntent({ clientOrderId: 'stop-1', symbol: 'BTC-USD', side: 'sell', quantity: 0.01, price: 48_510, stopPrice: 49_000, configHash: 'h', cycle: 1, ts: T0 });
+    expect(s.getIntent('stop-1')).toMatchObject({ price: 48_510, stopPrice: 49_000, status: 'pending' });
     s.close();
   });
 
