@@ -1,11 +1,12 @@
 /**
- * A LIVE daemon SIGKILLed after the venue filled its entry and before it placed the venue stop (real
- * processes, the fake Coinbase on the wall clock): the restart finds the entry by its client order id,
- * books it, and places the missing stop exactly once.
+ * Venue stops across SIGKILLs of the LIVE daemon (real processes, the fake Coinbase on the wall clock):
+ * killed after the venue filled its entry and before it placed the stop, the restart finds the entry by
+ * its client order id, books it, and places the missing stop exactly once; a stop that fills while the
+ * daemon is dead is booked by the next start before it reconciles.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeCoinbase, type FakeCoinbase, type FakeOrder } from '../fakes/fakeCoinbase.ts';
-import { CREDENTIALS_ENV, PUBLIC, auditRecords, daemonDirs, dirArgs as args, liquidProducts, liveTestConfig, runDaemon, startDaemon } from './helpers.ts';
+import { CREDENTIALS_ENV, PUBLIC, auditRecords, daemonDirs, dirArgs as args, liquidProducts, liveTestConfig, runDaemon, startDaemon, until } from './helpers.ts';
 
 const ORDERS = '/api/v3/brokerage/orders';
 
@@ -57,5 +58,38 @@ describe('LIVE venue stop across a kill', () => {
     expect(new Set(fake.state.submitted).size).toBe(fake.state.submitted.length);
     const openStops = fake.state.orders.filter((o) => o.order_type === 'STOP_LIMIT' && o.status === 'OPEN').map((o) => o.product_id);
     expect(new Set(openStops).size).toBe(openStops.length);
+  });
+
+  it('a stop triggers and fills while the daemon is SIGKILLed then the restart books it before reconciling and starts clean', async () => {
+    const fake = await startFakeCoinbase({ products: liquidProducts(), balances: { USD: 10_000 }, verifyKeyPem: PUBLIC });
+    fakes.push(fake);
+    const d = daemonDirs('247t-stop-down-');
+    const configDir = liveTestConfig(d.root);
+    const env = { TRADER_CCXT_URL_OVERRIDE: fake.url, ...CREDENTIALS_ENV };
+    const first = startDaemon(args(d, configDir, '--live', '--loop', '--interval', '1'), env);
+    const stop = await until('a venue stop resting', () => fake.state.orders.find((o) => o.order_type === 'STOP_LIMIT' && o.status === 'OPEN'), 60_000);
+    await until('its placed record', () => auditRecords(d.logDir).some((r) => r.event === 'venue_stop' && r.action === 'placed' && r.client_order_id === stop.client_order_id));
+    process.kill(first.pid, 'SIGKILL');
+    expect(await first.exited).toBe(137);
+    // Down: the price falls through the stop; the venue triggers it and fills it at its limit.
+    const p = fake.state.products.get(stop.product_id)!;
+    const at = stop.stop_price! * 0.999;
+    fake.setBook(stop.product_id, { bid: at - (p.ask - p.bid) / 2, ask: at + (p.ask - p.bid) / 2, price: at });
+    expect(stop).toMatchObject({ status: 'FILLED', filled_size: stop.base_size });
+
+    const second = await runDaemon(args(d, configDir, '--live', '--max-cycles', '1', '--interval', '0.5'), env);
+    expect(second.code, second.stderr).toBe(0);
+    const records = auditRecords(d.logDir);
+    const lastStart = records.filter((r) => r.event === 'startup').at(-1)!;
+    const filled = records.find((r) => r.event === 'venue_stop' && r.action === 'filled' && r.client_order_id === stop.client_order_id)!;
+    const reconcile = records.filter((r) => r.event === 'reconcile' && r.trigger === 'startup').at(-1)!;
+    expect(filled).toMatchObject({ filled_qty: stop.base_size, avg_fill_price: stop.limit_price });
+    expect(Number(lastStart.seq)).toBeLessThan(Number(filled.seq));
+    expect(Number(filled.seq)).toBeLessThan(Number(reconcile.seq));
+    expect(reconcile).toMatchObject({ outcome: 'ok', differences: [] });
+    // Booked once: the book's fills of the stop equal the venue's.
+    const venueQty = fake.state.fills.filter((f) => f.order_id === stop.order_id).reduce((a, f) => a + f.size, 0);
+    expect(venueQty).toBeCloseTo(stop.base_size, 12);
+    expect(records.filter((r) => r.event === 'venue_stop' && r.action === 'filled' && r.client_order_id === stop.client_order_id)).toHaveLength(1);
   });
 });
