@@ -13,7 +13,7 @@ import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ReconcileHold } from '../core/risk/context.ts';
 import { gateLiveOrders } from './liveGates.ts';
-import { LiveSession, ReconcileRefused, refusalMessage, type LiveVenue } from './reconcileStep.ts';
+import { LiveSession, RECONCILE_HOLD_REASON, ReconcileRefused, refusalMessage, type LiveVenue } from './reconcileStep.ts';
 import { VenueStops } from './venueStops.ts';
 
 /** Options of LiveDuties. */
@@ -146,7 +146,9 @@ export class LiveDuties {
       }
     }
     if (!this.o.config.policy.execution.venue_stop_loss) return fields;
-    await this.protect(this.o.store.currentCycle(), true);
+    // HALTED (kill switch, pause, fatal error) sends nothing new; a reconcile hold only reduces, and a stop reduces.
+    const halt = this.o.store.halt();
+    if (!halt || halt.reason === RECONCILE_HOLD_REASON) await this.protect(this.o.store.currentCycle(), true);
     return { ...fields, venue_stops_kept: this.stops.kept() };
   }
 }

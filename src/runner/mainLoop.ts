@@ -299,8 +299,8 @@ export class TradingLoop {
         if (this.records.down || !writeAheadPaper(this.mode, this.records.strictSink, gated.send, cycle)) stopped = 'audit_unavailable';
         else s.outcomes = [...(s.outcomes ?? []), ...(await timer.async('execution', () => executor.execute(gated.send, { snapshot, now, cycle })))];
       }
-      // LIVE: every held position (a new entry's filled part too) gets its stop on the venue.
-      if (this.live) await this.live.protect(cycle);
+      // LIVE: every held position (a new entry's filled part too) gets its stop on the venue; HALTED sends nothing new.
+      if (this.live && trading !== 'HALTED') await this.live.protect(cycle);
       // Fills changed the book: the record shows it after them (most cycles fill nothing).
       if (s.outcomes?.some((o) => o.success)) portfolio = store.view(now, this.lastMarks, this.viewOpts);
     } catch (e) {
