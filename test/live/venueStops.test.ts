@@ -9,6 +9,8 @@
  * ask, 50,010. Its stop is 50,010 × (1 − 0.004) = 49,809.96 (on the tick), its limit 49,809.96 × 0.99
  * = 49,311.8604, floored to the tick: 49,311.86. The stop sells the whole filled 0.0039992 BTC.
  */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.ts';
 import { TradingLoop } from '../../src/runner/mainLoop.ts';
@@ -200,6 +202,36 @@ describe('LIVE venue-held stops', () => {
     expect(partial).toMatchObject({ status: 'CANCELLED' });
     expect(stopsOn(run.fake, partial.product_id)).toEqual([expect.objectContaining({ status: 'OPEN', base_size: partial.filled_size })]);
     expect(positionOf(run.dataDir, partial.product_id)).toBe(partial.filled_size);
+  });
+
+  it('the rest of a partial entry fills later then the stop is replaced by one for the whole position; while HALTED it is left as it is', async () => {
+    const partialRun = (halt: boolean) =>
+      live({
+        cycles: 2,
+        beforeCycle: (k, r) => {
+          if (k === 0) r.fake.inject({ kind: 'partial_fill', fraction: 0.5, path: '/api/v3/brokerage/orders', method: 'POST' });
+          if (k !== 1) return;
+          if (halt) writeFileSync(join(dirname(r.logDir), 'KILL_SWITCH'), '');
+          // The book touches the resting rest of the entry (its limit is the ask): it fills, as a maker.
+          const rest = r.fake.state.orders.find((o) => o.side === 'BUY' && o.status === 'OPEN')!;
+          const p = r.fake.state.products.get(rest.product_id)!;
+          r.fake.setBook(rest.product_id, { bid: p.bid, ask: p.ask, price: p.price });
+        },
+      });
+    const run = await partialRun(false);
+    const entry = run.fake.state.orders.find((o) => o.side === 'BUY' && o.status === 'FILLED' && stopsOn(run.fake, o.product_id).length === 2)!;
+    const [first, second] = stopsOn(run.fake, entry.product_id);
+    const firstFill = (f: FakeCoinbase, o: FakeOrder) => f.state.fills.find((x) => x.order_id === o.order_id)!.size;
+    expect(first).toMatchObject({ status: 'CANCELLED', base_size: firstFill(run.fake, entry) });
+    expect(second).toMatchObject({ status: 'OPEN', base_size: entry.filled_size });
+    const records = auditRecords(run.logDir);
+    expect(seqOf(records, (r) => r.event === 'venue_stop' && r.action === 'cancelled' && r.reason === 'replaced' && r.client_order_id === first!.client_order_id)).toBeLessThan(seqOf(records, (r) => r.event === 'order_intent' && r.client_order_id === second!.client_order_id));
+
+    const halted = await partialRun(true);
+    const heldEntry = halted.fake.state.orders.find((o) => o.side === 'BUY' && o.filled_size === o.base_size && stopsOn(halted.fake, o.product_id).some((x) => x.base_size < o.base_size))!;
+    expect(stopsOn(halted.fake, heldEntry.product_id)).toEqual([expect.objectContaining({ status: 'OPEN', base_size: firstFill(halted.fake, heldEntry) })]);
+    expect(positionOf(halted.dataDir, heldEntry.product_id)).toBe(heldEntry.filled_size);
+    expect(halted.cycles[1]!.trading_state).toBe('HALTED');
   });
 
   it('the venue refuses the stop (the price fell below it meanwhile) then an alert is recorded and the cycle own stop still exits the position', async () => {
