@@ -50,8 +50,9 @@ function expectAgreement(r: LiveCrashLoopResult, kills: number): void {
   expect(r.daemonLogs.flatMap((l) => l.bad)).toEqual([]);
   expect(r.daemonLogs.filter((l) => !l.killed && l.tornTail)).toEqual([]);
   expect(r.shutdownCancelFailed).toEqual([]);
-  // Venue stops: placed after entries, never two on a product, and every position left held is covered by exactly one.
-  expect(r.stops.placed).toBeGreaterThan(0);
+  // Venue stops: never two on a product, and every position left held is covered by exactly one. (How many
+  // were placed depends on the walk: a position whose price is below its stop by the time the daemon asks
+  // gets none; the count is in the summary line above.)
   expect(r.stops.duplicateOpen).toEqual([]);
   expect(r.stops.unprotected).toEqual([]);
 }
