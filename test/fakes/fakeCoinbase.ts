@@ -88,7 +88,8 @@ export interface FakeFill {
 
 /** What a test can make the next matching request(s) suffer. */
 export interface Fault {
-  kind: 'latency' | '5xx' | '429' | 'timeout_after_accept' | 'partial_fill';
+  /** lost_in_flight: an order request the venue never gets (the sender's connection died on the way): not booked, never answered. */
+  kind: 'latency' | '5xx' | '429' | 'timeout_after_accept' | 'partial_fill' | 'lost_in_flight';
   count?: number; // how many matching requests it hits (default 1; Infinity for "until cleared")
   ms?: number; // latency, or how long timeout_after_accept holds the answer (default 5000)
   status?: number; // 5xx status (default 500); 503 with maintenance: true says so in the body
@@ -97,6 +98,7 @@ export interface Fault {
   fraction?: number; // partial_fill: share of the size that fills (default 0.5)
   path?: string; // only requests whose path contains this
   method?: string; // only this method
+  orderConfiguration?: string; // lost_in_flight: only order requests with this order_configuration (e.g. stop_limit_stop_limit_gtc)
 }
 
 /** The fake's mutable state, exposed for assertions. */
@@ -108,6 +110,8 @@ export interface FakeState {
   requests: { method: string; path: string; query: string }[];
   /** client_order_id of every order-create request read, in arrival order, booked or not (a resend shows twice). */
   submitted: string[];
+  /** client_order_id of every order request a lost_in_flight fault swallowed. */
+  lost: string[];
 }
 
 /** Options for startFakeCoinbase. */
@@ -208,13 +212,14 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     balances: new Map(Object.entries(opts.balances ?? { USD: 10_000, BTC: 0.5, ETH: 2 })),
     requests: [],
     submitted: [],
+    lost: [],
   };
   let faults: (Fault & { left: number })[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  function takeFault(method: string, path: string, kinds: Fault['kind'][]): (Fault & { left: number }) | undefined {
+  function takeFault(method: string, path: string, kinds: Fault['kind'][], config?: string): (Fault & { left: number }) | undefined {
     const f = faults.find(
-      (x) => kinds.includes(x.kind) && (!x.method || x.method === method) && (!x.path || path.includes(x.path)) && x.left > 0,
+      (x) => kinds.includes(x.kind) && (!x.method || x.method === method) && (!x.path || path.includes(x.path)) && (!x.orderConfiguration || x.orderConfiguration === config) && x.left > 0,
     );
     if (!f) return undefined;
     f.left--;
@@ -606,6 +611,11 @@ export async function startFakeCoinbase(opts: FakeCoinbaseOptions = {}): Promise
     if (method === 'POST' && path === `${P}/orders`) {
       const body = await readBody(req);
       state.submitted.push(String(body.client_order_id ?? ''));
+      const lost = takeFault(method, path, ['lost_in_flight'], Object.keys((body.order_configuration ?? {}) as object)[0]);
+      if (lost) {
+        state.lost.push(String(body.client_order_id ?? ''));
+        return; // never booked, never answered: the sender waits until its timeout (or dies)
+      }
       const known = state.orders.length;
       const placed = place(body);
       if ('error' in placed) {

@@ -60,9 +60,16 @@ function expectAgreement(r: LiveCrashLoopResult, kills: number): void {
 describe('crash loop, 5 SIGKILLs of the LIVE daemon against one fake venue', () => {
   it('killed 5 times around its orders and restarted then the venue, the audit log and the book agree', async () => {
     const r = await runCrashLoopLive({ kills: 5, seed: 9, minDelayMs: 200, maxDelayMs: 1500, finalCycles: 12 });
-    // Seed 9 times the first kill between an entry's fill and its stop: the venue had no stop for that entry
-    // when the daemon died (the restart must place it, once: no product with two stops, every position covered).
+    // Seed 9 times the first kill between an entry's fill and its stop: the stop request was lost on the way
+    // and the venue had no stop for the position when the daemon died. The restart found the stop missing
+    // (closed at once, not_found_on_venue) and protected the position anew, or sold it first.
     expect(r.kills[0]!.kind).toBe('before_stop');
+    console.log(`lost stops: ${JSON.stringify(r.lostStops)}`);
+    expect(r.lostStops.length).toBeGreaterThan(0);
+    for (const l of r.lostStops) {
+      expect(l.resolved).toBe('not_found_on_venue');
+      expect(['venue_stop', 'exit']).toContain(l.next);
+    }
     expectAgreement(r, 5);
   }, 300_000); // hang guard: daemon starts take 10-20 s each on a loaded 2-core box
 });

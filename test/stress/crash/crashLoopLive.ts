@@ -6,8 +6,8 @@
  * `delay` (uniform after the first cycle record), `after_order` (0–10 ms after the venue answered the
  * daemon's read-back of a new order: the daemon is storing, recording and booking its outcome),
  * `in_flight` (the venue booked the order and holds the answer: the daemon dies not knowing) and
- * `before_stop` (an entry filled and its read-back answered; the next order request, the entry's venue
- * stop or the cycle's next entry, is held and the daemon dies with it: the position has no stop yet).
+ * `before_stop` (an entry fills; the daemon's venue stop request for it is lost on the way and the daemon
+ * dies waiting: the position has no stop, the restart must find the stop missing and place it once).
  * Each restart goes through normal LIVE startup (unknown orders looked up, reconciliation) WITHOUT
  * --accept-reconcile-differences: after a crash the daemon must find its own way back; a refusal
  * stops the loop and is reported. The loop itself is runKillLoop (crashLoop.ts).
@@ -79,6 +79,12 @@ export interface LiveCrashLoopResult {
   clockSpan: [number, number];
   /** Venue stops at the end: how many were placed and filled, products with two open stops, held positions without one. */
   stops: StopReport;
+  /**
+   * Each stop request a `before_stop` kill lost: how the restart closed its intent (the error of its
+   * lookup outcome, null if never), and the next order of ours on that product after it (`venue_stop`: the
+   * stop placed anew; `exit`: the position was sold first).
+   */
+  lostStops: { id: string; resolved: string | null; next: string | null }[];
 }
 
 /** The venue's stop orders against the LIVE book at the end of a run. */
@@ -172,11 +178,7 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
         resolve(ord);
       };
     });
-  /** Resolves when one more order request than `n` has reached the venue, or after `ms`. */
-  const nextRequest = async (n: number, ms: number) => {
-    const end = Date.now() + ms;
-    while (fake.countRequests('POST', ORDERS) <= n && Date.now() < end) await sleep(2);
-  };
+
   /** Resolves when the venue has answered the daemon's read-back of order `id` (the last word before the daemon records it), or after `ms`. */
   const readBack = (id: string, ms: number) =>
     new Promise<void>((resolve) => {
@@ -214,15 +216,17 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
           const inFlight = o.inFlightShare ?? 0.2;
           const beforeStop = o.beforeStopShare ?? 0.1;
           if (u >= 1 - beforeStop) {
-            // before_stop: an entry filled and the daemon has its answer; the next order request is held and the daemon dies with it.
+            // before_stop: an entry fills; the daemon's next stop request is lost on the way (the venue never gets
+            // it) and the daemon dies with it: the position has no stop, the journal a stop intent 'sent'.
             const t0 = Date.now();
-            const ord = await nextOrder(3_000, (x) => x.side === 'BUY');
-            if (ord) await readBack(ord.order_id, 1_000);
-            fake.inject({ kind: 'latency', ms: 1_500, path: ORDERS, method: 'POST' });
-            await nextRequest(fake.countRequests('POST', ORDERS), 1_000);
-            // Evidence the kill fell in the window: the venue holds no stop placed for that product since the entry.
-            const covered = ord && fake.state.orders.some((x) => x.order_type === 'STOP_LIMIT' && x.product_id === ord.product_id && x.created_ms >= ord.created_ms && x.status === 'OPEN');
-            return { kind: !ord ? 'before_stop(no entry)' : covered ? 'before_stop(stop already placed)' : 'before_stop', delayMs: Date.now() - t0 };
+            const lost = fake.state.lost.length;
+            fake.inject({ kind: 'lost_in_flight', orderConfiguration: 'stop_limit_stop_limit_gtc', path: ORDERS, method: 'POST' });
+            while (fake.state.lost.length === lost && Date.now() < t0 + 10_000) await sleep(2);
+            const id = fake.state.lost[lost];
+            // Evidence the kill fell in the window: the venue holds the position's coins and no open stop for that product.
+            const product = id?.match(/-([A-Z0-9]+-[A-Z0-9]+)-sell-/)?.[1];
+            const covered = product !== undefined && fake.state.orders.some((x) => x.order_type === 'STOP_LIMIT' && x.product_id === product && x.status === 'OPEN');
+            return { kind: id === undefined ? 'before_stop(no stop asked)' : covered ? 'before_stop(a stop rests)' : 'before_stop', delayMs: Date.now() - t0 };
           }
           if (u < afterOrder + inFlight) {
             const holding = u >= afterOrder;
@@ -268,6 +272,12 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
       shutdownCancelFailed: (shutdown?.cancel_failed as string[] | undefined) ?? [],
       clockSpan: [Date.parse(String(records[0]?.timestamp)), Date.parse(String(records.at(-1)?.timestamp))],
       stops: stopReport(fake, dataDir, startingCashUsd),
+      lostStops: fake.state.lost.map((id) => {
+        const outcome = records.find((x) => x.event === 'order_outcome' && x.client_order_id === id);
+        const symbol = records.find((x) => x.event === 'order_intent' && x.client_order_id === id)?.symbol;
+        const next = outcome && records.find((x) => x.event === 'order_intent' && x.symbol === symbol && x.seq > outcome.seq);
+        return { id, resolved: outcome ? String(outcome.error) : null, next: next ? String(next.intent) : null };
+      }),
     };
   } finally {
     haltWalk();
