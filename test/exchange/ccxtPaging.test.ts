@@ -3,37 +3,12 @@
  * not-found with its real bodies, and charges market-buy fees inside the size. The fake pages exactly
  * like the venue (cursor + has_next, newest first, every item with its own cursor).
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PAGE_BOUNDS, createCcxtExchange, type CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
-import { VirtualClock } from '../../src/runner/clock.ts';
-import { startFakeCoinbase, type FakeCoinbase, type FakeCoinbaseOptions, type FakeOrder } from '../fakes/fakeCoinbase.ts';
+import { describe, expect, it } from 'vitest';
+import { PAGE_BOUNDS } from '../../src/exchange/ccxt/adapter.ts';
+import type { FakeCoinbase, FakeOrder } from '../fakes/fakeCoinbase.ts';
+import { fakeVenue } from './fakeVenue.ts';
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const SECRET = privateKey.export({ type: 'sec1', format: 'pem' }).toString();
-const PUBLIC = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const API_KEY = 'organizations/0f3c-test-org/apiKeys/9d1e-paging-key';
-/** 2025-01-06 12:07:30 UTC, pinned. */
-const T0 = Date.UTC(2025, 0, 6, 12, 7, 30);
-
-const open: { fake: FakeCoinbase; ex: CcxtExchange }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.ex.close();
-    await o.fake.close();
-  }
-});
-
-async function setup(fakeOpts: FakeCoinbaseOptions = {}) {
-  const clock = new VirtualClock(T0);
-  const fake = await startFakeCoinbase({ verifyKeyPem: PUBLIC, now: () => clock.now(), ...fakeOpts });
-  const adapter = () => {
-    const ex = createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 2000, rateLimitMs: 1, clock, retry: { attempts: 1 } });
-    open.push({ fake, ex });
-    return ex;
-  };
-  return { clock, fake, ex: adapter(), adapter };
-}
+const setup = fakeVenue('organizations/0f3c-test-org/apiKeys/9d1e-paging-key');
 
 /** An order somebody else placed on the product (the operator, another tool), resting far below the book. */
 function otherOrder(i: number, createdMs: number): FakeOrder {

@@ -5,38 +5,13 @@
  * last price reaches the stop, fills it at its limit once the bid is there, and cancels it through
  * batch_cancel. The fake's book: BTC-USD at 50,000, bid 49,990, ask 50,010; the account holds 0.5 BTC.
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCcxtExchange, type CcxtExchange } from '../../src/exchange/ccxt/adapter.ts';
+import { describe, expect, it } from 'vitest';
 import { ExchangeError } from '../../src/exchange/ccxt/exchangeError.ts';
-import { VirtualClock } from '../../src/runner/clock.ts';
-import { startFakeCoinbase, type FakeCoinbase, type FakeOrder } from '../fakes/fakeCoinbase.ts';
+import type { FakeCoinbase, FakeOrder } from '../fakes/fakeCoinbase.ts';
+import { fakeVenue } from './fakeVenue.ts';
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const SECRET = privateKey.export({ type: 'sec1', format: 'pem' }).toString();
-const PUBLIC = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const API_KEY = 'organizations/0f3c-test-org/apiKeys/7a2b-stop-key';
-/** 2025-01-06 12:07:30 UTC, pinned. */
-const T0 = Date.UTC(2025, 0, 6, 12, 7, 30);
-
-const open: { fake: FakeCoinbase; ex: CcxtExchange }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.ex.close();
-    await o.fake.close();
-  }
-});
-
-async function setup() {
-  const clock = new VirtualClock(T0);
-  const fake = await startFakeCoinbase({ verifyKeyPem: PUBLIC, now: () => clock.now(), balances: { USD: 10_000, BTC: 0.5 }, emptyWallets: 0 });
-  const adapter = () => {
-    const ex = createCcxtExchange({ urlOverride: fake.url, credentials: { apiKey: API_KEY, secret: SECRET }, timeoutMs: 2000, rateLimitMs: 1, clock, retry: { attempts: 1 } });
-    open.push({ fake, ex });
-    return ex;
-  };
-  return { clock, fake, ex: adapter(), adapter };
-}
+const setupVenue = fakeVenue('organizations/0f3c-test-org/apiKeys/7a2b-stop-key');
+const setup = () => setupVenue({ balances: { USD: 10_000, BTC: 0.5 }, emptyWallets: 0 });
 
 const STOP = { clientOrderId: 'trader-1-7-BTC-USD-sell-STOPSTOPSTOP', symbol: 'BTC-USD', side: 'sell' as const, type: 'limit' as const, quantity: 0.1, limitPrice: 48_510, stopPrice: 49_000, postOnly: false };
 
