@@ -2,27 +2,15 @@
  * The control API and the control CLI against the real daemon started by app_run_live.sh (a real
  * process, PAPER on the sim market, wall clock, 1 s interval), as an operator uses them.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { alive, Sandbox, waitFor } from '../helpers/sandbox.ts';
+import { describe, expect, it } from 'vitest';
+import { sandboxes, waitFor } from '../helpers/sandbox.ts';
 
 type Rec = Record<string, unknown>;
 const TOKEN = 'e2e-token-0123456789abcdef0123456789ab';
 const cycles = (rs: Rec[]) => rs.filter((r) => r.event === 'cycle');
 const indexOf = (rs: Rec[], event: string, from = 0) => rs.findIndex((r, i) => i >= from && r.event === event);
 
-let boxes: Sandbox[] = [];
-afterEach(() => {
-  for (const b of boxes) {
-    const pid = b.pid();
-    if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  boxes = [];
-});
-const sandbox = () => {
-  const b = new Sandbox((app) => app.replace('control: false', 'control: true'));
-  boxes.push(b);
-  return b;
-};
+const sandbox = sandboxes((app) => app.replace('control: false', 'control: true'));
 
 describe('control of a running daemon', () => {
   it('curl POST pause with the bearer token then entries halt at the next cycle and the control record precedes the halt', async () => {

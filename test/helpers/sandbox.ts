@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { ROOT, tempDir } from './cli.ts';
 
 /**
@@ -56,6 +57,25 @@ export class Sandbox {
     const f = this.path('data/daemon.pid');
     return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
   }
+}
+
+/**
+ * The sandboxes of one test file: registers an afterEach that SIGKILLs any daemon a test left running
+ * (whatever the test did), and returns the factory (`edit` as in Sandbox, `defaultEdit` when omitted).
+ */
+export function sandboxes(defaultEdit?: (appYaml: string) => string): (edit?: (appYaml: string) => string) => Sandbox {
+  const boxes: Sandbox[] = [];
+  afterEach(() => {
+    for (const b of boxes.splice(0)) {
+      const pid = b.pid();
+      if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+  return (edit = defaultEdit) => {
+    const b = new Sandbox(edit);
+    boxes.push(b);
+    return b;
+  };
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */

@@ -3,18 +3,13 @@
  * in this process, the webhook URL (with its secret path) given in the environment only.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, Sandbox, waitFor } from '../helpers/sandbox.ts';
+import { sandboxes, waitFor } from '../helpers/sandbox.ts';
 import { Receiver } from './receiver.ts';
 
-let boxes: Sandbox[] = [];
+const sandbox = sandboxes();
 let receivers: Receiver[] = [];
 afterEach(async () => {
-  for (const b of boxes) {
-    const pid = b.pid();
-    if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
-  }
   for (const r of receivers) await r.close();
-  boxes = [];
   receivers = [];
 });
 
@@ -29,8 +24,7 @@ describe('notifications from a running daemon', () => {
     const rx = await Receiver.start();
     receivers.push(rx);
     const secret = '/services/T0000/B0000/SECRETsecretSECRET';
-    const box = new Sandbox((app) => app.replace(/notifications:\n  enabled: false/, 'notifications:\n  enabled: true').replace(/  targets: \[\].*$/m, TARGETS));
-    boxes.push(box);
+    const box = sandbox((app) => app.replace(/notifications:\n  enabled: false/, 'notifications:\n  enabled: true').replace(/  targets: \[\].*$/m, TARGETS));
     expect(box.sh(`SLACK_WEBHOOK_URL=${rx.url(secret)} ./app_run_live.sh --loop --paper --interval 1`).code).toBe(0);
     await waitFor('the startup message', () => rx.got.length >= 1);
     box.sh('touch data/KILL_SWITCH');

@@ -1,25 +1,12 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alive, Sandbox, waitFor } from '../helpers/sandbox.ts';
+import { describe, expect, it } from 'vitest';
+import { alive, sandboxes, waitFor } from '../helpers/sandbox.ts';
 
 type Rec = Record<string, unknown>;
 const cycles = (rs: Rec[]) => rs.filter((r) => r.event === 'cycle');
 const last = (rs: Rec[], event: string) => rs.filter((r) => r.event === event).at(-1);
 
-let boxes: Sandbox[] = [];
-afterEach(() => {
-  // Never leave a daemon behind, whatever the test did.
-  for (const b of boxes) {
-    const pid = b.pid();
-    if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  boxes = [];
-});
-const sandbox = () => {
-  const b = new Sandbox();
-  boxes.push(b);
-  return b;
-};
+const sandbox = sandboxes();
 
 describe('operating the daemon with app_run_live.sh and stop.sh', () => {
   it('start, drift while running, stop, restart with the new hash, revert restores the original hash', async () => {
