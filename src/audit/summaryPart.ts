@@ -25,19 +25,39 @@ export interface PartSummary {
  */
 const SCAN_BLOCK = 64 << 10;
 
-/** What a summary worker is given. */
+/** The chunks of a summary, shared by its threads: each takes the next index from `next` (Atomics). */
 export interface SummaryJob {
-  stretches: Stretch[];
+  chunks: Stretch[][];
+  next: Int32Array;
   window: SummaryWindow;
 }
 
-/** Summarizes the part's records (the rules of `audit summary`, see summary.ts). */
-export async function summarizePart({ stretches, window }: SummaryJob): Promise<PartSummary> {
+/** What a thread posts per chunk it summarized. */
+export interface ChunkDone {
+  i: number;
+  part: PartSummary;
+}
+
+/** Takes chunks of the job until none is left, handing each summary to `done`. */
+export async function summarizeChunks(job: SummaryJob, done: (i: number, part: PartSummary) => void): Promise<void> {
+  for (let i = Atomics.add(job.next, 0, 1); i < job.chunks.length; i = Atomics.add(job.next, 0, 1)) done(i, await summarizePart(job.chunks[i]!, job.window));
+}
+
+/** Summarizes one chunk's records (the rules of `audit summary`, see summary.ts). */
+export async function summarizePart(stretches: readonly Stretch[], window: SummaryWindow): Promise<PartSummary> {
   const buckets = new Map<string | null, HashBucket>();
   const out: PartSummary = { records: 0, invalid: 0, buckets: [], timeline: [], lastStamped: null };
   const filtered = window.since !== undefined || window.until !== undefined;
   // The previous record's bucket: consecutive records mostly share a hash, skip the Map.
   let cur: HashBucket | undefined;
+  // Statuses are counted in runs (a bucket, a status): a property key costs a string-table look-up,
+  // a run only an identity check (the scanner hands a repeated status back as the same string).
+  let runOf: HashBucket | undefined;
+  let runStatus = '';
+  let run = 0;
+  const endRun = () => {
+    if (runOf !== undefined) runOf.status[runStatus] = (runOf.status[runStatus] ?? 0) + run;
+  };
 
   const onRecord = (r: ScannedRecord) => {
     if (r.invalid) {
@@ -62,7 +82,15 @@ export async function summarizePart({ stretches, window }: SummaryJob): Promise<
       if (b.first === null) b.first = ts;
       b.last = ts;
     }
-    if (r.status !== undefined) b.status[r.status] = (b.status[r.status] ?? 0) + 1;
+    if (r.status !== undefined) {
+      if (b === runOf && r.status === runStatus) run++;
+      else {
+        endRun();
+        runOf = b;
+        runStatus = r.status;
+        run = 1;
+      }
+    }
     b.orders_executed += r.executed;
     if (r.code_hash !== undefined && !b.code_hashes.includes(r.code_hash)) b.code_hashes.push(r.code_hash);
     if (hash !== null && hash !== out.lastStamped) {
@@ -77,6 +105,7 @@ export async function summarizePart({ stretches, window }: SummaryJob): Promise<
     const blocks = file === '-' || file.endsWith('.gz') ? readBlocks(file, SCAN_BLOCK) : fileBlocks(file, SCAN_BLOCK, from, to);
     for await (const block of blocks) scanner.scan(block.buf, block.end, onRecord);
   }
+  endRun();
   out.buckets = [...buckets.values()];
   return out;
 }

@@ -1,5 +1,6 @@
-/** A worker thread of `audit summary`: summarizes the part of the logs it is given (summaryPart.ts) and posts it. */
+/** A worker thread of `audit summary`: takes chunks of the job (summaryPart.ts), posts each chunk's summary, then null. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { summarizePart, type SummaryJob } from './summaryPart.ts';
+import { type ChunkDone, summarizeChunks, type SummaryJob } from './summaryPart.ts';
 
-parentPort!.postMessage(await summarizePart(workerData as SummaryJob));
+await summarizeChunks(workerData as SummaryJob, (i, part) => parentPort!.postMessage({ i, part } satisfies ChunkDone));
+parentPort!.postMessage(null);

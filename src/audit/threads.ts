@@ -32,6 +32,8 @@ const MIN_PART_BYTES = 64 << 20;
 
 /** The longest line before a cut that is looked back for. */
 const CTX_WINDOW = 1 << 20;
+/** Looked at first: a few of our lines (a summary cuts 1 GB into ~24 chunks, each cut a read). */
+const NEAR_WINDOW = 64 << 10;
 
 /** The threads to use: one per core. */
 export const threadCount = (): number => Math.max(1, Math.min(8, availableParallelism()));
@@ -41,6 +43,8 @@ export interface SplitOptions {
   minPartBytes?: number;
   /** Default: one per core. */
   maxParts?: number;
+  /** `audit summary`: the main thread takes chunks too (default); tests set false so that worker threads do all. */
+  mainThread?: boolean;
 }
 
 /**
@@ -61,7 +65,7 @@ export function planParts(files: readonly string[], split: SplitOptions = {}): P
   for (let k = 1; k < n; k++) {
     const target = Math.floor((total * k) / n);
     while (base + sizes[fi]! <= target) base += sizes[fi++]!;
-    const cut = cutNear(files[fi]!, target - base, sizes[fi]!);
+    const cut = cutNear(files[fi]!, target - base, sizes[fi]!, NEAR_WINDOW) ?? cutNear(files[fi]!, target - base, sizes[fi]!, CTX_WINDOW);
     if (cut && (cuts.length === 0 || cuts.at(-1)!.fi !== fi || cuts.at(-1)!.at < cut.at)) cuts.push({ fi, ...cut });
   }
   const parts: Part[] = [];
@@ -81,9 +85,9 @@ export function planParts(files: readonly string[], split: SplitOptions = {}): P
 }
 
 /** The first line start after `offset` (not the file's end) and the line before it; undefined when that line is longer than the window. */
-function cutNear(file: string, offset: number, size: number): { at: number; ctx: Buffer } | undefined {
-  const start = Math.max(0, offset - CTX_WINDOW);
-  const buf = Buffer.allocUnsafe(Math.min(size, offset + CTX_WINDOW) - start);
+function cutNear(file: string, offset: number, size: number, window: number): { at: number; ctx: Buffer } | undefined {
+  const start = Math.max(0, offset - window);
+  const buf = Buffer.allocUnsafe(Math.min(size, offset + window) - start);
   const fd = openSync(file, 'r');
   let len = 0;
   try {

@@ -22,12 +22,15 @@ function jqCounts(file: string): Record<string, number> {
 }
 
 /**
- * summarize as one pass, and cut into 2, 3 and 5 parts summarized on worker threads (minPartBytes 1:
- * any log splits): the parts joined must give the same summary, buckets, timeline and key order.
+ * summarize as one pass, and on 2, 3 and 5 threads taking chunks (minPartBytes 1: any log splits),
+ * once with the main thread taking chunks too and once with worker threads doing all of them: the
+ * chunks joined must give the same summary, buckets, timeline and key order.
  */
 async function summarize(groups: LogGroup[], window: SummaryWindow = {}) {
   const single = await summarizeOneThread(groups, window);
-  for (const maxParts of [2, 3, 5]) expect(JSON.stringify(await summarizeOneThread(groups, window, { minPartBytes: 1, maxParts }))).toBe(JSON.stringify(single));
+  for (const maxParts of [2, 3, 5]) {
+    for (const mainThread of [true, false]) expect(JSON.stringify(await summarizeOneThread(groups, window, { minPartBytes: 1, maxParts, mainThread }))).toBe(JSON.stringify(single));
+  }
   return single;
 }
 
