@@ -235,9 +235,9 @@ function readScalar(s: string, v: number, end: number, seen: string): string | n
   while (s.charCodeAt(v) === 32) v++;
   const c = s.charCodeAt(v);
   if (c === 0x22) {
+    if (s.charCodeAt(v + 1 + seen.length) === 0x22 && v + 1 + seen.length < end && sameChars(s, v + 1, seen)) return seen;
     const close = s.indexOf('"', v + 1);
     if (close < 0 || close >= end) return ODD;
-    if (close - v - 1 === seen.length && sameChars(s, v + 1, seen)) return seen;
     const val = s.slice(v + 1, close);
     // An escape, or a non-ASCII byte (latin1 would mis-decode UTF-8): let JSON.parse do it.
     for (let i = 0; i < val.length; i++) {
@@ -256,10 +256,8 @@ function readScalar(s: string, v: number, end: number, seen: string): string | n
  * only proposals object is nested deeper (never written by us or the legacy bot) is read as if it were.
  */
 function inProposals(s: string, f: number, start: number): boolean {
-  const open = s.lastIndexOf('{', f);
-  if (open <= start) return false;
-  const close = s.indexOf('}', open);
-  if (close >= 0 && close < f) return false;
+  let open = f - 1;
+  for (let c = s.charCodeAt(open); c !== 0x7b; c = s.charCodeAt(--open)) if (c === 0x7d || open <= start) return false;
   let q = open - 1;
   while (s.charCodeAt(q) === 32) q--;
   if (s.charCodeAt(q) !== 0x3a) return false;
