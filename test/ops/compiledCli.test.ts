@@ -55,7 +55,7 @@ describe('the compiled 247trader command', () => {
     expect(typo.stderr).toContain('Did you mean config?');
   });
 
-  it('config hash then none of the daemon\'s libraries load; a sim run then no ccxt', () => {
+  it('--version or config hash then none of the daemon\'s libraries load; a sim run then no ccxt', () => {
     // The start-up cost of a command is the modules it loads: record every URL the module loader
     // loads (a loader hook writing to a file) and look for the heavy ones by name.
     const box = tempDir();
@@ -69,6 +69,9 @@ describe('the compiled 247trader command', () => {
       return readFileSync(seen, 'utf8');
     };
     const heavy = /(node_modules|vendor)\/(ccxt|better-sqlite3|prom-client|pino)\b/;
+    const version = loaded('--version');
+    expect(version).not.toContain('/dist/commands/');
+    expect(version).not.toMatch(heavy);
     const hash = loaded('config', 'hash');
     expect(hash).toContain('/dist/config/load.js');
     expect(hash).not.toMatch(heavy);
