@@ -22,6 +22,8 @@
  * the tail starts with a letter (measured on 1 GB of the daemon's records: an absent key cost
  * 0.65 s of a 2 s summary searched as the whole needle in the latin1 string, 0.2 s this way).
  */
+import { isAscii } from 'node:buffer';
+
 /** About a line or two of our records. */
 const NEAR = 4096;
 
@@ -105,14 +107,17 @@ export type ScanKey = (typeof SCAN_KEYS)[number];
 
 /** Scans blocks of lines; one instance per input stream (cursors are per block). */
 export class LineScanner {
-  private readonly names: readonly ScanKey[];
   private readonly keys: Cursor[];
   private readonly bracket = new Cursor('[');
   private readonly success = new Cursor('"success"');
   private readonly final = new Cursor(FINAL);
+  private readonly backslash = new Cursor('\\');
   private readonly rec: ScannedRecord = emptyRecord();
-  /** Per key, the last string value read: a line repeating it gets the same string (no copy, and equal by identity). */
+  /** Per key, the last string value read: a line repeating it gets the same string (equal by identity later). */
   private readonly seen: string[];
+  private readonly set: Setter[];
+  /** The current block is all ASCII. */
+  private ascii = true;
 
   /**
    * Only the keys asked for are searched: a key absent from a log costs one pass over every
@@ -120,15 +125,18 @@ export class LineScanner {
    * for stay undefined (`executed` is always computed).
    */
   constructor(keys: readonly ScanKey[] = SCAN_KEYS) {
-    this.names = keys;
     this.keys = keys.map((k) => new Cursor(`"${k}":`));
     this.seen = keys.map(() => '');
+    this.set = keys.map((k) => SETTERS[k]);
   }
 
   /** Calls `onRecord` for each line of buf[0, end) (skipping blank lines); `rec` is reused between calls. */
   scan(buf: Buffer, end: number, onRecord: (rec: ScannedRecord) => void): void {
     const s = buf.toString('latin1', 0, end);
     const bytes = buf.subarray(0, end);
+    // Values need no check of their own in a block of ASCII without a backslash (almost every block).
+    this.ascii = isAscii(bytes);
+    this.backslash.reset();
     for (const c of this.keys) c.reset();
     this.bracket.reset();
     this.success.reset();
@@ -150,17 +158,17 @@ export class LineScanner {
     const buf = bytes;
     if (s.charCodeAt(start) !== 0x7b) return this.slow(buf, start, end, rec);
     let last = start;
+    const escapes = this.backslash.find(s, bytes, start, end) >= 0;
     for (let i = 0; i < this.keys.length; i++) {
       const c = this.keys[i]!;
       const p = c.find(s, bytes, start, end);
       if (p < 0) {
-        setField(rec, this.names[i]!, undefined);
+        this.set[i]!(rec, undefined);
         continue;
       }
-      const v = readScalar(s, p + c.needle.length, end, this.seen[i]!);
+      const v = this.readScalar(s, bytes, p + c.needle.length, end, i, escapes);
       if (v === ODD) return this.slow(buf, start, end, rec);
-      if (v !== null) this.seen[i] = v;
-      setField(rec, this.names[i]!, v);
+      this.set[i]!(rec, v);
       if (p > last) last = p;
     }
     // Keys before the first nested value are top-level for sure: no `{` (but the line's own)
@@ -197,6 +205,34 @@ export class LineScanner {
     rec.invalid = false;
   }
 
+  /**
+   * The value at `v` of key `i`: a JSON string without escapes, null, or a plain token; ODD for anything
+   * needing a parser. A string equal to the key's value on an earlier line is returned as that string.
+   * The escape and non-ASCII checks are per line and block (a line without a backslash, a block of
+   * ASCII): a loop over each value's characters cost about as much as finding the keys.
+   */
+  private readScalar(s: string, bytes: Buffer, v: number, end: number, i: number, escapes: boolean): string | null | typeof ODD {
+    while (s.charCodeAt(v) === 32) v++;
+    const c = s.charCodeAt(v);
+    if (c === 0x22) {
+      const close = s.indexOf('"', v + 1);
+      if (close < 0 || close >= end) return ODD;
+      // An escape, or a non-ASCII byte (latin1 would mis-decode UTF-8): let JSON.parse do it.
+      if (escapes) {
+        const b = s.indexOf('\\', v + 1);
+        if (b >= 0 && b < close) return ODD;
+      }
+      const val = s.slice(v + 1, close);
+      if (!this.ascii && !isAscii(bytes.subarray(v + 1, close))) return ODD;
+      const seen = this.seen[i]!;
+      if (val === seen) return seen;
+      this.seen[i] = val;
+      return val;
+    }
+    if (c === 0x6e && s.startsWith('null', v)) return null;
+    return ODD;
+  }
+
   private slow(buf: Buffer, start: number, end: number, rec: ScannedRecord): void {
     rec.odd = true;
     let o: unknown;
@@ -226,31 +262,6 @@ export class LineScanner {
 const ODD = Symbol('odd');
 
 /**
- * A JSON string without escapes, null, or a plain token; ODD for anything needing a parser. A string
- * equal to `seen` (the key's value on an earlier line) is returned as `seen`: most lines repeat their
- * config_hash and status, and comparing in place costs less than copying the value out and comparing
- * the copy later (on 1 GB of our records about 0.1 s of CPU).
- */
-function readScalar(s: string, v: number, end: number, seen: string): string | null | typeof ODD {
-  while (s.charCodeAt(v) === 32) v++;
-  const c = s.charCodeAt(v);
-  if (c === 0x22) {
-    if (s.charCodeAt(v + 1 + seen.length) === 0x22 && v + 1 + seen.length < end && sameChars(s, v + 1, seen)) return seen;
-    const close = s.indexOf('"', v + 1);
-    if (close < 0 || close >= end) return ODD;
-    const val = s.slice(v + 1, close);
-    // An escape, or a non-ASCII byte (latin1 would mis-decode UTF-8): let JSON.parse do it.
-    for (let i = 0; i < val.length; i++) {
-      const ch = val.charCodeAt(i);
-      if (ch === 0x5c || ch > 0x7e) return ODD;
-    }
-    return val;
-  }
-  if (c === 0x6e && s.startsWith('null', v)) return null;
-  return ODD;
-}
-
-/**
  * The member at `f` sits directly in an object keyed "proposals" (`"proposals":{` or `"proposals": {`,
  * no object closed in between). Whether that object is itself top-level is not checked: a line whose
  * only proposals object is nested deeper (never written by us or the legacy bot) is read as if it were.
@@ -268,16 +279,18 @@ function inProposals(s: string, f: number, start: number): boolean {
 
 const PROPOSALS = '"proposals"';
 
-/** s[at, at + t.length) equals t. */
-function sameChars(s: string, at: number, t: string): boolean {
-  for (let i = 0; i < t.length; i++) if (s.charCodeAt(at + i) !== t.charCodeAt(i)) return false;
-  return true;
-}
+type Setter = (rec: ScannedRecord, v: string | null | undefined) => void;
 
-function setField(rec: ScannedRecord, key: ScanKey, v: string | null | undefined): void {
-  if (key === 'config_hash') rec.config_hash = v;
-  else rec[key] = v ?? undefined;
-}
+/** One store per key (a store under a computed key name was a measurable part of the scan). */
+const SETTERS: Record<ScanKey, Setter> = {
+  config_hash: (r, v) => (r.config_hash = v),
+  config_hash_on_disk: (r, v) => (r.config_hash_on_disk = v ?? undefined),
+  timestamp: (r, v) => (r.timestamp = v ?? undefined),
+  status: (r, v) => (r.status = v ?? undefined),
+  instance_id: (r, v) => (r.instance_id = v ?? undefined),
+  event: (r, v) => (r.event = v ?? undefined),
+  code_hash: (r, v) => (r.code_hash = v ?? undefined),
+};
 
 /** Orders executed by one parsed record (the rule the fast path follows). */
 export function executedOf(r: Record<string, unknown>): number {
