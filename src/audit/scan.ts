@@ -8,9 +8,10 @@
  * `{` or `[` inside the line; a line where that cannot be shown (a key after a nested value,
  * or a string with an escape or non-ASCII) is an "odd" line and its fields come from
  * JSON.parse. A key repeated at top level (never written by us; RFC 8259 says names SHOULD be
- * unique) is first-wins here, last-wins in jq. Handles `"key":"v"` (our writer) and
- * `"key": "v"` (the legacy bot). Measured on 1.1 KB cycle records: about 1.5 µs per line
- * against 9 µs to decode and JSON.parse it (6x).
+ * unique) is first-wins here, last-wins in jq. Orders executed come from the one
+ * proposals.final_executed_count, else from the orders (then via JSON.parse). Handles `"key":"v"`
+ * (our writer) and `"key": "v"` (the legacy bot). Measured on 1.1 KB cycle records: about 0.9 µs
+ * per line besides reading and decoding it, against 9 µs to decode and JSON.parse it.
  */
 
 /**
