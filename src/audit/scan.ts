@@ -115,8 +115,8 @@ export class LineScanner {
   private readonly final = new Cursor(FINAL);
   private readonly backslash = new Cursor('\\');
   private readonly rec: ScannedRecord = emptyRecord();
-  /** Per key, the last string value read: a line repeating it gets the same string (equal by identity later). */
-  private readonly seen: string[];
+  /** Per key, the last string value read (undefined: not kept): a line repeating it gets the same string (equal by identity later). */
+  private readonly seen: (string | undefined)[];
   private readonly set: Setter[];
   /** The current block is all ASCII. */
   private ascii = true;
@@ -128,7 +128,8 @@ export class LineScanner {
    */
   constructor(keys: readonly ScanKey[] = SCAN_KEYS) {
     this.keys = keys.map((k) => new Cursor(`"${k}":`));
-    this.seen = keys.map(() => '');
+    // A timestamp never repeats: comparing it with the last one would only cost.
+    this.seen = keys.map((k) => (k === 'timestamp' ? undefined : ''));
     this.set = keys.map((k) => SETTERS[k]);
   }
 
@@ -225,7 +226,8 @@ export class LineScanner {
       }
       const val = s.slice(v + 1, close);
       if (!this.ascii && !isAscii(bytes.subarray(v + 1, close))) return ODD;
-      const seen = this.seen[i]!;
+      const seen = this.seen[i];
+      if (seen === undefined) return val;
       if (val === seen) return seen;
       this.seen[i] = val;
       return val;
