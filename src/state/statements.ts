@@ -96,11 +96,12 @@ export function prepareStatements(db: Database.Database) {
     ),
     fillsSince: p(`SELECT * FROM fills WHERE ts >= ? ORDER BY ts, rowid`),
     // Entry fills, plus buy orders sent but not (yet) filled, so spacing and frequency limits see LIVE orders in flight.
-    recentEntries: p(
-      `SELECT symbol, side, ts FROM fills WHERE intent = 'entry' AND ts > @from AND ts <= @to
+    // Without an upper bound: the store keeps the rows and filters them for each later window until fills or intents change.
+    recentEntriesAfter: p(
+      `SELECT symbol, side, ts FROM fills WHERE intent = 'entry' AND ts > @from
        UNION ALL
        SELECT symbol, side, created_at AS ts FROM order_intents
-        WHERE side = 'buy' AND status IN ('sent', 'open', 'unknown') AND created_at > @from AND created_at <= @to
+        WHERE side = 'buy' AND status IN ('sent', 'open', 'unknown') AND created_at > @from
           AND client_order_id NOT IN (SELECT client_order_id FROM fills)
        ORDER BY ts`,
     ),

@@ -99,6 +99,8 @@ export class StateStore {
     if (tables.includes('positions')) this.cache.positions = undefined;
     if (tables.includes('meta')) this.cache.meta.clear();
     if (tables.includes('cooldowns')) this.cache.cooldowns = undefined;
+    if (tables.includes('bans')) this.cache.bans = undefined;
+    if (tables.includes('fills') || tables.includes('order_intents')) this.cache.entries = undefined;
     if (tables.includes('pnl_baselines')) {
       this.cache.baselines.clear();
       this.cache.dayBaselines = undefined;
@@ -177,7 +179,11 @@ export class StateStore {
     if (this.db.inTransaction) throw new StateError('nextCycle() must be called outside transaction()');
     // .all(), not .get(): .get() commits while resetting the statement and better-sqlite3 drops that
     // error, so a full disk handed out the same cycle number (and client order ids) again.
-    return this.st.nextCycle.all()[0] as number;
+    const acct = this.cache.account;
+    const cycle = this.st.nextCycle.all()[0] as number;
+    // The update cleared the cached account row; only its cycle changed (a cycle a second in a backtest).
+    if (acct) this.cache.account = { ...acct, cycle };
+    return cycle;
   }
 
   /** The last cycle number handed out (0 before the first). */
@@ -221,9 +227,7 @@ export class StateStore {
       this.st.setHighWaterMark.run(hwm);
     }
 
-    const recentTrades = (this.st.recentEntries.all({ from: now - DAY_MS, to: now }) as PortfolioView['recentTrades']).map(
-      (t) => ({ symbol: t.symbol, side: t.side, ts: t.ts }),
-    );
+    const recentTrades = this.recentEntries(now - DAY_MS, now);
     const cooldowns: PortfolioView['cooldowns'] = {};
     for (const c of this.activeCooldowns(now)) {
       // Both kinds may be active; the later one is what actually blocks the symbol.
@@ -490,14 +494,14 @@ export class StateStore {
   /** Bans still in force at `now`: symbol -> until (ms), the shape selectUniverse takes. */
   bans(now: number): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const b of this.st.activeBans.all(now) as { symbol: string; until: number }[]) out[b.symbol] = b.until;
+    for (const b of this.activeBanRows(now)) out[b.symbol] = b.until;
     return out;
   }
 
   /** Bans still in force at `now`: symbol -> until and why. */
   activeBans(now: number): Record<string, { until: number; reason: string }> {
     const out: Record<string, { until: number; reason: string }> = {};
-    for (const b of this.st.activeBans.all(now) as { symbol: string; until: number; reason: string }[]) {
+    for (const b of this.activeBanRows(now)) {
       out[b.symbol] = { until: b.until, reason: b.reason };
     }
     return out;
@@ -600,6 +604,27 @@ export class StateStore {
     return rows;
   }
 
+  /**
+   * Entries (fills, and buys in flight) with from < ts <= to, oldest first, as new objects. The rows
+   * read after an earlier `from` serve a later one, filtered, until fills or intents are written.
+   */
+  private recentEntries(from: number, to: number): PortfolioView['recentTrades'] {
+    let seen = this.cache.entries;
+    if (!seen || from < seen.from) seen = this.cache.entries = { from, rows: this.st.recentEntriesAfter.all({ from }) as EntryRow[] };
+    const out: PortfolioView['recentTrades'] = [];
+    for (const t of seen.rows) if (t.ts > from && t.ts <= to) out.push({ symbol: t.symbol, side: t.side, ts: t.ts });
+    return out;
+  }
+
+  /** Bans in force at `now`; rows read for an earlier time serve a later one, filtered, like activeCooldowns'. */
+  private activeBanRows(now: number): readonly BanRow[] {
+    const seen = this.cache.bans;
+    if (seen && now >= seen.at) return seen.rows.filter((r) => r.until > now);
+    const rows = this.st.activeBans.all(now) as BanRow[];
+    this.cache.bans = { at: now, rows };
+    return rows;
+  }
+
   /** The highest start-of-day equity of the days starting after `since` (null for none); rows reused for a later `since` like activeCooldowns'. */
   private peakDayBaseline(since: number): number | null {
     let seen = this.cache.dayBaselines;
@@ -616,7 +641,7 @@ export class StateStore {
 }
 
 /** The tables whose reads StateStore caches. */
-const CACHED_TABLES = ['account', 'positions', 'meta', 'cooldowns', 'pnl_baselines'] as const;
+const CACHED_TABLES = ['account', 'positions', 'meta', 'cooldowns', 'pnl_baselines', 'bans', 'fills', 'order_intents'] as const;
 type CachedTable = (typeof CACHED_TABLES)[number];
 
 /** What StateStore keeps of its reads until its next write to their table. */
@@ -630,10 +655,16 @@ interface ReadCache {
   cooldowns?: { at: number; rows: CooldownRow[] };
   /** The day baselines starting after `since`. */
   dayBaselines?: { since: number; rows: DayBaselineRow[] };
+  /** The ban rows in force at `at`. */
+  bans?: { at: number; rows: BanRow[] };
+  /** The entries (recentEntriesAfter) after `from`. */
+  entries?: { from: number; rows: EntryRow[] };
 }
 
 type CooldownRow = { symbol: string; reason: 'per_symbol' | 'after_loss'; until: number };
 type DayBaselineRow = { start_ts: number; equity_usd: number };
+type BanRow = { symbol: string; until: number; reason: string };
+type EntryRow = PortfolioView['recentTrades'][number];
 
 /**
  * Makes every statement that can write (better-sqlite3's `readonly` is false) clear, before it
