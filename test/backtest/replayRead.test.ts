@@ -50,6 +50,28 @@ describe('reading candle files', () => {
     expect(d.candles).toBe(4);
   });
 
+  it('the common row form and the same values written otherwise then the same numbers', () => {
+    // The common form (ISO ms UTC, plain decimals, six columns) is read from the bytes (fastRow.ts);
+    // every other spelling goes through the general reader. Both must give the same doubles: a
+    // 17-digit shortest round-trip volume, a 16-digit one, 0.1 + 0.2's digits, a leap day.
+    const values = [
+      ['2024-02-29T00:00:00.000Z', '0.30000000000000004', '0.30000000000000004', '0.1', '0.2', '388.97978324528725'],
+      ['2024-02-29T01:00:00.000Z', '103326.36', '103488.58', '102755.79', '102942.92', '400.0734040958789'],
+    ];
+    const common = dataDir({ 'BTC-USD.csv': csv(values.map((v) => v.join(','))) });
+    const quoted = dataDir({ 'BTC-USD.csv': csv(values.map((v) => v.map((x) => `"${x}"`).join(','))) });
+    const a = loadReplayData(common).series.get('BTC-USD')!;
+    const b = loadReplayData(quoted).series.get('BTC-USD')!;
+    expect([...a.ts]).toEqual([Date.UTC(2024, 1, 29), Date.UTC(2024, 1, 29, 1)]);
+    expect([...a.open]).toEqual([0.30000000000000004, 103326.36]);
+    expect([...a.volume]).toEqual([388.97978324528725, 400.0734040958789]);
+    for (const k of ['ts', 'open', 'high', 'low', 'close', 'volume'] as const) expect([...a[k]]).toEqual([...b[k]]);
+  });
+
+  it('a common-form row with a zero price then the general reader words the problem, with its line', () => {
+    expect(() => loadReplayData(dataDir({ 'BTC-USD.csv': csv([hourRow(0), '2025-01-01T01:00:00.000Z,0,2,0.5,1.5,3']) }))).toThrow(/BTC-USD\.csv:3: bad_number: open/);
+  });
+
   it('timestamps without an offset then read as UTC', () => {
     expect(parseTimestamp('2025-01-01 01:00:00')).toBe(T0 + H);
     expect(parseTimestamp('2025-01-01')).toBe(T0);
