@@ -76,6 +76,7 @@ export function prepareStatements(db: Database.Database) {
     clearBaselines: p(`DELETE FROM pnl_baselines`),
     setConsecutiveLosses: p(`UPDATE account SET consecutive_losses = ? WHERE id = 1`),
     nextCycle: p(`UPDATE account SET cycle = cycle + 1 WHERE id = 1 RETURNING cycle`).pluck(),
+    setCycle: p(`UPDATE account SET cycle = ? WHERE id = 1`),
     setHalt: p(`UPDATE account SET halt_reason = ?, halt_by = ?, halt_ts = ? WHERE id = 1`),
 
     positions: p(`SELECT * FROM positions ORDER BY symbol`),

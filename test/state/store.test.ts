@@ -144,6 +144,17 @@ describe('StateStore persistence', () => {
     expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('BACKTEST cycle counter kept in memory then written at close: reopened, it carries on', () => {
+    const dir = tempStateDir();
+    const seen: number[] = [];
+    for (let run = 0; run < 2; run++) {
+      const s = open(dir, 'BACKTEST');
+      seen.push(s.nextCycle(), s.nextCycle(), s.currentCycle());
+      s.close();
+    }
+    expect(seen).toEqual([1, 2, 2, 3, 4, 4]);
+  });
+
   it('nextCycle inside a transaction then refused (a rollback would reuse the number)', () => {
     const s = open(tempStateDir());
     expect(() => s.transaction(() => s.nextCycle())).toThrow(/outside transaction/);
