@@ -125,6 +125,21 @@ describe('the replay market at the clock time', () => {
     expect(() => loadReplayData(dir, { productsFile: products })).toThrow(`${products}:1: products file header lacks "base_increment"`);
   });
 
+  it('a clock that steps back or jumps far then the bars and products of that time', async () => {
+    // The replay walks on from where it last answered; any other move of the clock must search again.
+    // Bar h opens at T0 + h hours and closes at 101 + h; at time t the bars opened by t − 1h are closed.
+    const data = load('AAA-USD.csv', ['timestamp,open,high,low,close,volume', ...Array.from({ length: 60 }, (_, h) => `${T0 + h * H},${100 + h},${101 + h},${99 + h},${101 + h},4`)]);
+    const clock = new VirtualClock(T0 + 10 * H);
+    const m = createReplayExchange({ data, clock });
+    for (const t of [11, 12, 50, 20, 20.5, 59, 3]) {
+      clock.advance(T0 + t * H - clock.now());
+      const last = Math.floor(t) - 1; // the last closed bar
+      expect((await m.fetchCandles('AAA-USD', '1h', 3)).map((c) => c.close)).toEqual([last - 2, last - 1, last].filter((h) => h >= 0).map((h) => 101 + h));
+      expect((await m.fetchCandles('AAA-USD', '15m', 1))[0]!.close).toBe(101 + last);
+      expect((await m.listProducts())[0]!.price).toBeCloseTo(101 + last, 6);
+    }
+  });
+
   it('unknown symbol then a clear error', async () => {
     const m = createReplayExchange({ data: flatHours(), clock: new VirtualClock(T0 + 30 * H) });
     await expect(m.fetchCandles('ZZZ-USD', '1h', 5)).rejects.toThrow('replay: no candles for "ZZZ-USD" in the data');

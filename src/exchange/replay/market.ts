@@ -47,8 +47,26 @@ interface SymbolState {
   highSoFar: Float64Array;
   /** Shared with other replays of the same data (builtViews). */
   views: Partial<Record<Timeframe, CandleView>>;
+  /** Data bars closed at the last listing (a hint for the next one). */
+  closedBars: number;
   /** The derived rules last used, with the closes they came from (they change a few times a run). */
   rules?: { low: number; high: number; rules: ProductRules };
+}
+
+/**
+ * How many of a view's bars are known at `now`: from where the last answer stood when the clock
+ * moved on by less than a few bars (every cycle does), else by binary search.
+ */
+function servedBy(view: CandleView, now: number): number {
+  return (view.servedAt = countFrom(view.closesAt, now, view.servedAt));
+}
+
+/** countAtOrBelow(a, x), walking on from `hint` when that is at most a few entries short, else searching. */
+function countFrom(a: Float64Array, x: number, hint: number): number {
+  let end = hint;
+  if (!(end <= a.length && (end === 0 || a[end - 1]! <= x))) return countAtOrBelow(a, x);
+  for (let k = 0; end < a.length && a[end]! <= x; k++, end++) if (k === 8) return countAtOrBelow(a, x);
+  return end;
 }
 
 class ReplayMarket implements ReplayExchange {
@@ -77,7 +95,7 @@ class ReplayMarket implements ReplayExchange {
       const given = data.products?.get(symbol);
       let views = builtViews.get(series);
       if (!views) builtViews.set(series, (views = {}));
-      return { series, ...(given && { given }), lowSoFar, highSoFar, views };
+      return { series, ...(given && { given }), lowSoFar, highSoFar, views, closedBars: 0 };
     });
     this.bySymbol = new Map(this.states.map((s) => [s.series.symbol, s]));
   }
@@ -111,7 +129,7 @@ class ReplayMarket implements ReplayExchange {
     if (!(timeframe in TIMEFRAME_MS)) throw new Error(`replay: unsupported timeframe "${timeframe}" (15m or 1h)`);
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`replay: limit must be a whole number >= 0, got ${limit}`);
     const view = (st.views[timeframe] ??= this.buildView(st.series, timeframe));
-    const end = countAtOrBelow(view.closesAt, this.clock.now());
+    const end = servedBy(view, this.clock.now());
     return view.list.slice(Math.max(0, end - limit), end);
   }
 
@@ -148,7 +166,7 @@ class ReplayMarket implements ReplayExchange {
     const s = st.series;
     const dataMs = this.data.intervalMs;
     // Data bars closed by now: those opened at or before now − interval.
-    const end = countAtOrBelow(s.ts, now - dataMs);
+    const end = (st.closedBars = countFrom(s.ts, now - dataMs, st.closedBars));
     if (end === 0) return undefined;
     const last = end - 1;
     // First bar of the last 24 h: a day's worth of bars back when the data has no gap there.

@@ -26,6 +26,8 @@ export interface CandleView {
   list: Candle[];
   /** Non-decreasing: list[i] is served once the clock is at or past closesAt[i]. */
   closesAt: Float64Array;
+  /** The count of bars last served (a hint for the next search; views are shared, so only a hint). */
+  servedAt: number;
 }
 
 const M15 = 15 * 60_000;
@@ -44,7 +46,7 @@ export function nativeView(s: SymbolSeries, intervalMs: number): CandleView {
     list[i] = candle(s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
     closesAt[i] = s.ts[i]! + intervalMs;
   }
-  return { list, closesAt };
+  return { list, closesAt, servedAt: 0 };
 }
 
 /** Bars of `targetMs` (a multiple of the data interval) from the aligned data bars in each bucket. */
@@ -69,7 +71,7 @@ export function aggregateView(s: SymbolSeries, targetMs: number): CandleView {
     list.push(candle(bucket, open, high, low, close, volume));
     closes.push(end);
   }
-  return { list, closesAt: Float64Array.from(closes) };
+  return { list, closesAt: Float64Array.from(closes), servedAt: 0 };
 }
 
 /** Four 15m bars per 1h bar by the documented straight-line rule; all four known when the hour closes. */
@@ -80,7 +82,7 @@ export function splitHoursView(s: SymbolSeries): CandleView {
     splitHourInto(list, 4 * i, s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
     closesAt.fill(s.ts[i]! + H1, 4 * i, 4 * i + 4);
   }
-  return { list, closesAt };
+  return { list, closesAt, servedAt: 0 };
 }
 
 /** The four 15m bars of one hour (the rule, checked by hand in the tests). */
