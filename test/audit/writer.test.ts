@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GENESIS } from '../../src/audit/chain.ts';
 import { resolveInputs } from '../../src/audit/read.ts';
 import { verifyLog } from '../../src/audit/verify.ts';
-import { AuditLogger, AuditWriteError } from '../../src/audit/writer.ts';
+import { AuditLinesLost, AuditLogger, AuditWriteError } from '../../src/audit/writer.ts';
 import { parsedLines, rec, tempDir, writeLog } from './helpers.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -199,6 +199,48 @@ describe('AuditLogger', () => {
     writeLog(file, 250, { batchRecords: 100 });
     expect(JSON.parse(readFileSync(`${file}.head`, 'utf8')).seq).toBe(250);
     expect((await verifyLog(resolveInputs([file])[0]!)).ok).toBe(true);
+  });
+
+  it('buffered batch log (backtests) then lines written together, the same bytes as unbuffered, head at close', async () => {
+    const plain = join(tempDir(), 'a.jsonl');
+    const buffered = join(tempDir(), 'a.jsonl');
+    writeLog(plain, 250, { batchRecords: Number.POSITIVE_INFINITY, batchMs: Number.POSITIVE_INFINITY });
+    const fs = await import('node:fs');
+    const writes: number[] = [];
+    const log = AuditLogger.open({
+      file: buffered,
+      fsync: 'batch',
+      batchRecords: Number.POSITIVE_INFINITY,
+      batchMs: Number.POSITIVE_INFINITY,
+      bufferBytes: 4096,
+      io: { writeSync: (fd, buf, off, len) => (writes.push(len), fs.writeSync(fd, buf, off, len)) },
+    });
+    for (let i = 1; i <= 250; i++) log.append(rec(i));
+    expect(statSync(buffered).size).toBeLessThan(statSync(plain).size); // the last lines still wait
+    log.close();
+    expect(readFileSync(buffered)).toEqual(readFileSync(plain));
+    expect(writes.length).toBeLessThan(25); // 250 lines, 4 KB at a time
+    expect(JSON.parse(readFileSync(`${buffered}.head`, 'utf8')).seq).toBe(250);
+    expect((await verifyLog(resolveInputs([buffered])[0]!)).ok).toBe(true);
+  });
+
+  it('buffered log whose held lines cannot be written then AuditLinesLost, and no later record is taken', async () => {
+    const file = join(tempDir(), 'a.jsonl');
+    let fail = false;
+    const fs = await import('node:fs');
+    const log = AuditLogger.open({
+      file,
+      fsync: 'batch',
+      bufferBytes: 1,
+      io: { writeSync: (fd, buf, off, len) => { if (fail) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); return fs.writeSync(fd, buf, off, len); } },
+    });
+    log.append(rec(1));
+    fail = true;
+    expect(() => log.append(rec(2))).toThrow(AuditLinesLost);
+    fail = false;
+    expect(() => log.append(rec(3))).toThrow(/seq 2 held in memory are lost/);
+    log.close();
+    expect(parsedLines(file).map((r) => r.seq)).toEqual([1]);
   });
 
   it('HMAC key then the head says hmac, verify needs the key and passes with it', async () => {
