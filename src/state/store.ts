@@ -232,7 +232,7 @@ export class StateStore {
     let hwm = acct.high_water_mark_usd;
     if (allMarked && equity > hwm) {
       hwm = equity;
-      this.st.setHighWaterMark.run(hwm);
+      this.writeAccount(() => this.st.setHighWaterMark.run(hwm), { high_water_mark_usd: hwm });
     }
 
     const recentTrades = this.recentEntries(now - DAY_MS, now);
@@ -305,12 +305,14 @@ export class StateStore {
     checkFill(f);
     if (this.st.fillExists.get(f.clientOrderId) !== undefined) return false;
     const cash = this.account().cash_usd;
-    const pos = this.st.position.get(f.symbol) as PositionRow | undefined;
+    const pos = this.positionRows().find((r) => r.symbol === f.symbol);
     let realized: number | null = null;
 
     if (f.side === 'buy') {
-      this.st.setCash.run(cash - (f.quantity * f.price + f.feeUsd));
-      this.st.upsertPosition.run(boughtPosition(pos, f));
+      const cashAfter = cash - (f.quantity * f.price + f.feeUsd);
+      this.writeAccount(() => this.st.setCash.run(cashAfter), { cash_usd: cashAfter });
+      const row = boughtPosition(pos, f);
+      this.writePositions(() => this.st.upsertPosition.run(row), (rows) => [...rows.filter((r) => r.symbol !== row.symbol), row]);
     } else {
       if (!pos) throw new StateError(`sell ${f.clientOrderId}: no ${f.symbol} position to sell`);
       if (f.quantity > pos.quantity * (1 + QTY_REL_EPS)) {
@@ -325,20 +327,22 @@ export class StateStore {
         feeUsd: f.feeUsd,
       });
       realized = sale.realizedPnlUsd;
-      this.st.setCash.run(cash + (f.quantity * f.price - f.feeUsd));
+      const cashAfter = cash + (f.quantity * f.price - f.feeUsd);
+      this.writeAccount(() => this.st.setCash.run(cashAfter), { cash_usd: cashAfter });
       const left = pos.quantity - f.quantity;
       if (left <= pos.quantity * QTY_NOISE_EPS) {
-        this.st.deletePosition.run(f.symbol);
+        this.writePositions(() => this.st.deletePosition.run(f.symbol), (rows) => rows.filter((r) => r.symbol !== f.symbol));
         this.lastMarks.delete(f.symbol);
       } else {
-        this.st.reducePosition.run(left, pos.entry_fees_usd - sale.entryFeeShareUsd, f.symbol);
+        const fees = pos.entry_fees_usd - sale.entryFeeShareUsd;
+        this.writePositions(() => this.st.reducePosition.run(left, fees, f.symbol), (rows) => rows.map((r) => (r.symbol === f.symbol ? { ...r, quantity: left, entry_fees_usd: fees } : r)));
       }
       const losses = this.account().consecutive_losses;
       if (realized < 0) {
-        this.st.setConsecutiveLosses.run(losses + 1);
+        this.writeAccount(() => this.st.setConsecutiveLosses.run(losses + 1), { consecutive_losses: losses + 1 });
         if (f.afterLossCooldownMin > 0) this.st.setCooldown.run(f.symbol, 'after_loss', f.ts + f.afterLossCooldownMin * MINUTE_MS);
       } else if (realized > 0 && losses !== 0) {
-        this.st.setConsecutiveLosses.run(0);
+        this.writeAccount(() => this.st.setConsecutiveLosses.run(0), { consecutive_losses: 0 });
       }
     }
     if (f.perSymbolCooldownMin > 0) this.st.setCooldown.run(f.symbol, 'per_symbol', f.ts + f.perSymbolCooldownMin * MINUTE_MS);
@@ -640,6 +644,23 @@ export class StateStore {
     let peak: number | null = null;
     for (const r of seen.rows) if (r.start_ts > since && (peak === null || r.equity_usd > peak)) peak = r.equity_usd;
     return peak;
+  }
+
+  /**
+   * Runs a statement that writes only the account row's `patch` fields, keeping the cached row (the
+   * statement cleared it) with those fields changed: a fill is then not followed by a read of it.
+   */
+  private writeAccount(run: () => unknown, patch: Partial<AccountRow>): void {
+    const acct = this.cache.account;
+    run();
+    if (acct) this.cache.account = { ...acct, ...patch };
+  }
+
+  /** Runs a statement that writes positions, keeping the cached rows as `change` makes them (sorted by symbol, as the query gives them). */
+  private writePositions(run: () => unknown, change: (rows: readonly PositionRow[]) => PositionRow[]): void {
+    const rows = this.cache.positions;
+    run();
+    if (rows) this.cache.positions = change(rows).sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
 
   /** The positions rows by symbol (the cache's; never handed out). */

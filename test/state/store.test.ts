@@ -492,5 +492,24 @@ describe('StateStore reconciliation', () => {
     expect(r.cash).toBeCloseTo(r.startingCashUsd + r.realizedPnlUsd - r.openCostUsd, 6);
     s.close();
   });
+
+  it('random fills then what the store kept of its own writes equals the database read afresh, after every fill', () => {
+    // The store updates its cached account and position rows as it writes them (no read after a fill).
+    const dir = tempStateDir();
+    const s = open(dir, 'PAPER', 1_000_000);
+    const rand = seededRandom(18);
+    const symbols = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD'];
+    for (let i = 0; i < 120; i++) {
+      const symbol = symbols[Math.floor(rand() * symbols.length)]!;
+      const held = s.position(symbol)?.quantity ?? 0;
+      const sell = held > 0 && rand() < 0.5;
+      const quantity = sell ? (rand() < 0.4 ? held : held * (0.1 + 0.8 * rand())) : 0.01 + rand() * 5;
+      s.applyFill(fill({ symbol, side: sell ? 'sell' : 'buy', quantity, price: 10 + rand() * 90, feeUsd: rand(), ts: T0 + i * MIN }));
+      const fresh = open(dir, 'PAPER', 1_000_000);
+      expect([s.positions(), s.cash(), s.consecutiveLosses()]).toEqual([fresh.positions(), fresh.cash(), fresh.consecutiveLosses()]);
+      fresh.close();
+    }
+    s.close();
+  });
 });
 
