@@ -340,13 +340,14 @@ export class StateStore {
       const losses = this.account().consecutive_losses;
       if (realized < 0) {
         this.writeAccount(() => this.st.setConsecutiveLosses.run(losses + 1), { consecutive_losses: losses + 1 });
-        if (f.afterLossCooldownMin > 0) this.st.setCooldown.run(f.symbol, 'after_loss', f.ts + f.afterLossCooldownMin * MINUTE_MS);
+        if (f.afterLossCooldownMin > 0) this.writeCooldown(f.symbol, 'after_loss', f.ts + f.afterLossCooldownMin * MINUTE_MS);
       } else if (realized > 0 && losses !== 0) {
         this.writeAccount(() => this.st.setConsecutiveLosses.run(0), { consecutive_losses: 0 });
       }
     }
-    if (f.perSymbolCooldownMin > 0) this.st.setCooldown.run(f.symbol, 'per_symbol', f.ts + f.perSymbolCooldownMin * MINUTE_MS);
+    if (f.perSymbolCooldownMin > 0) this.writeCooldown(f.symbol, 'per_symbol', f.ts + f.perSymbolCooldownMin * MINUTE_MS);
 
+    const entries = this.cache.entries;
     this.st.insertFill.run({
       client_order_id: f.clientOrderId,
       symbol: f.symbol,
@@ -358,7 +359,29 @@ export class StateStore {
       realized_pnl_usd: realized,
       intent: f.intent,
     });
+    // The cached entry rows (cleared by the insert) gain this fill when it is an entry they cover.
+    if (entries) {
+      this.cache.entries = entries;
+      if (f.intent === 'entry' && f.ts > entries.from) {
+        let at = entries.rows.length;
+        while (at > 0 && entries.rows[at - 1]!.ts > f.ts) at--;
+        entries.rows.splice(at, 0, { symbol: f.symbol, side: f.side, ts: f.ts });
+      }
+    }
     return true;
+  }
+
+  /** Extends a cooldown (setCooldown keeps the later end), keeping the cached rows in force as the table now has them. */
+  private writeCooldown(symbol: string, reason: CooldownRow['reason'], until: number): void {
+    const seen = this.cache.cooldowns;
+    this.st.setCooldown.run(symbol, reason, until);
+    if (!seen) return;
+    // A row missing from the cache had ended by seen.at, so the table's end is now `until`.
+    const rows = seen.rows.filter((r) => !(r.symbol === symbol && r.reason === reason));
+    const end = Math.max(until, seen.rows.find((r) => r.symbol === symbol && r.reason === reason)?.until ?? until);
+    if (end > seen.at) rows.push({ symbol, reason, until: end });
+    rows.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+    this.cache.cooldowns = { at: seen.at, rows };
   }
 
   /** Whether a fill with this client order id is booked. */
@@ -623,6 +646,13 @@ export class StateStore {
   private recentEntries(from: number, to: number): PortfolioView['recentTrades'] {
     let seen = this.cache.entries;
     if (!seen || from < seen.from) seen = this.cache.entries = { from, rows: this.st.recentEntriesAfter.all({ from }) as EntryRow[] };
+    else if (from > seen.from) {
+      // Rows at or before `from` serve no later window: drop them (fills keep adding rows, never re-read).
+      let old = 0;
+      while (old < seen.rows.length && seen.rows[old]!.ts <= from) old++;
+      if (old > 0) seen.rows.splice(0, old);
+      seen.from = from;
+    }
     const out: PortfolioView['recentTrades'] = [];
     for (const t of seen.rows) if (t.ts > from && t.ts <= to) out.push({ symbol: t.symbol, side: t.side, ts: t.ts });
     return out;

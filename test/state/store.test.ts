@@ -493,7 +493,7 @@ describe('StateStore reconciliation', () => {
     s.close();
   });
 
-  it('random fills then what the store kept of its own writes equals the database read afresh, after every fill', () => {
+  it('random fills then what the store kept of its own writes (account, positions, cooldowns, entries) equals the database read afresh, after every fill', () => {
     // The store updates its cached account and position rows as it writes them (no read after a fill).
     const dir = tempStateDir();
     const s = open(dir, 'PAPER', 1_000_000);
@@ -504,9 +504,13 @@ describe('StateStore reconciliation', () => {
       const held = s.position(symbol)?.quantity ?? 0;
       const sell = held > 0 && rand() < 0.5;
       const quantity = sell ? (rand() < 0.4 ? held : held * (0.1 + 0.8 * rand())) : 0.01 + rand() * 5;
-      s.applyFill(fill({ symbol, side: sell ? 'sell' : 'buy', quantity, price: 10 + rand() * 90, feeUsd: rand(), ts: T0 + i * MIN }));
+      const ts = T0 + i * 7 * MIN;
+      s.applyFill(fill({ symbol, side: sell ? 'sell' : 'buy', quantity, price: 10 + rand() * 90, feeUsd: rand(), ts, perSymbolCooldownMin: 30, afterLossCooldownMin: 90 }));
       const fresh = open(dir, 'PAPER', 1_000_000);
       expect([s.positions(), s.cash(), s.consecutiveLosses()]).toEqual([fresh.positions(), fresh.cash(), fresh.consecutiveLosses()]);
+      // Cooldowns and the last day's entries as a view sees them (entries at one time may come in either order).
+      const seen = (v: ReturnType<typeof s.view>) => ({ cooldowns: v.cooldowns, entries: v.recentTrades.map((t) => `${t.ts} ${t.symbol} ${t.side}`).sort() });
+      expect(seen(s.view(ts + MIN, {}))).toEqual(seen(fresh.view(ts + MIN, {})));
       fresh.close();
     }
     s.close();
