@@ -28,6 +28,7 @@ import { ControlDesk, ControlRefused, type ControlResult } from '../control/desk
 import type { ControlRequest } from '../control/body.ts';
 import type { MarketData, Product, Side } from '../exchange/types.ts';
 import { clientOrderId } from '../core/orders.ts';
+import { productsBySymbol } from '../core/productIndex.ts';
 import { createMarket, marketReady, universeSymbols, urlOverrideFrom } from '../exchange/index.ts';
 import { newIdNonce } from '../execution/idNonce.ts';
 import type { Executor } from '../execution/types.ts';
@@ -101,8 +102,8 @@ export class TradingLoop {
   private readonly venue?: LiveVenue;
   /** LIVE only: unknown-order resolution, fill booking, reconciliation, gating, cancel on shutdown. */
   private live?: LiveDuties;
-  /** The last product list (LIVE: tells dust from a sellable remainder when fills are booked). */
-  private lastProducts = new Map<string, Product>();
+  /** The last product list (LIVE: tells dust from a sellable remainder when fills are booked; indexed on demand). */
+  private lastProducts: readonly Product[] = [];
   /** The loopback test venue the exchange was pointed at (TRADER_CCXT_URL_OVERRIDE), if any. */
   private readonly urlOverride?: string;
   private readonly acceptReconcile: boolean;
@@ -209,7 +210,7 @@ export class TradingLoop {
       this.desk = new ControlDesk({ store, record: (event, fields) => this.records.writeStrict(event, fields), killSwitchPresent: () => killSwitchPresent(this.killSwitch.file), now: () => this.clock.now() });
       if (this.venue) {
         const now = () => this.clock.now();
-        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), instanceId: app.instance_id, rules: (sym) => this.lastProducts.get(sym), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
+        this.live = new LiveDuties({ venue: this.venue, store, config: this.config, configHash: this.configHash, audit: this.records.strictSink, record: (f) => this.write('reconcile', f), event: (name, f) => this.write(name, f), instanceId: app.instance_id, rules: (sym) => productsBySymbol(this.lastProducts).get(sym), log: this.log, now, acceptReconcile: this.acceptReconcile, auditFile: this.auditFile });
       }
       const live = this.live;
       this.executor = createExecutor({ mode: this.mode, store, policy: this.config.policy, market: this.market, ...(live && { live: live.executorOptions() }) });
@@ -267,7 +268,7 @@ export class TradingLoop {
       if (this.live?.hold() && !killSwitchPresent(this.killSwitch.file)) trading = 'ACTIVE';
       if (this.live) stopped = await timer.async('reconcile', () => this.live!.housekeeping(cycle)); // LIVE: first learn what became of unknown orders
       const products = await timer.async('market_data', () => fetchProducts(this.market));
-      this.lastProducts = new Map(products.map((p) => [p.symbol, p]));
+      this.lastProducts = products;
       const universe = (s.universe = timer.sync('universe', () => selectUniverse({ universe: this.config.universe, policy, products, previouslyEligible: this.previouslyEligible, bans: store.bans(now), now })));
       const executor = this.executor!;
       const resting = executor.openOrders?.() ?? [];
@@ -438,7 +439,8 @@ export class TradingLoop {
   }
 
   private observe(record: CycleRecord, trading: TradingState): void {
-    this.metrics.observeCycle({
+    // A backtest's metrics are dropped (unscrapedMetrics): its cycles are not summarized for them.
+    if (this.mode !== 'BACKTEST') this.metrics.observeCycle({
       status: record.status,
       noTradeReason: record.no_trade_reason,
       seconds: Object.values(record.stage_latencies).reduce((a, b) => a + b, 0),
