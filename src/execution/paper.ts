@@ -12,6 +12,7 @@
  * The resting book lives in memory: a PAPER restart drops it (as LIVE cancels its open orders on shutdown).
  */
 import type { Policy } from '../config/schema/policy.ts';
+import { productsBySymbol } from '../core/productIndex.ts';
 import { fillInStep, protectiveExit, type FillKind, type FillRules, type MarketStep, type ModelFill } from '../core/fills.ts';
 import type { OrderOutcome, PlannedOrder, Position } from '../core/types.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
@@ -142,7 +143,7 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
     // Never back: a clock that steps back must not walk bars already walked.
     seenUntil = Math.max(from ?? ctx.now, ctx.now);
     if (from === undefined || from >= ctx.now) return [];
-    const products = new Map(ctx.products.map((p) => [p.symbol, p]));
+    const products = productsBySymbol(ctx.products);
     const symbols = new Set([...book.map((r) => r.order.symbol), ...store.positions().map((p) => p.symbol)]);
     const timeline: { symbol: string; step: MarketStep; product: Product }[] = [];
     for (const symbol of [...symbols].sort()) {
@@ -238,7 +239,7 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
   return {
     mode: opts.mode ?? 'PAPER',
     async execute(orders, ctx) {
-      const products = new Map(ctx.snapshot.products.map((p) => [p.symbol, p]));
+      const products = productsBySymbol(ctx.snapshot.products);
       if (seenUntil === undefined) seenUntil = ctx.now;
       return orders.map((o) => place(o, products.get(o.symbol), ctx.now));
     },
