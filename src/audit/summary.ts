@@ -66,16 +66,16 @@ export async function summarize(groups: readonly LogGroup[], window: SummaryWind
     // A chunk a failed thread took is summarized here.
     for (let i = 0; i < chunks.length; i++) parts[i] ??= await summarizePart(chunks[i]!, window);
   } finally {
-    next[0] = chunks.length; // a thread still running takes no more
+    Atomics.store(next, 0, chunks.length); // a thread still running takes no more
   }
   return join(files, parts as PartSummary[]);
 }
 
 /** The chunks of one log: one when it is too small to share (threads.ts decides), else about CHUNKS_PER_THREAD per thread. */
 function chunksOf(files: readonly string[], split: SplitOptions): Stretch[][] {
-  const threads = planParts(files, split).length;
-  if (threads < 2) return [planParts(files, split)[0]!.stretches];
-  return planParts(files, { minPartBytes: 1, maxParts: threads * CHUNKS_PER_THREAD }).map((p) => p.stretches);
+  const plan = planParts(files, split);
+  if (plan.length < 2) return [plan[0]!.stretches];
+  return planParts(files, { minPartBytes: 1, maxParts: plan.length * CHUNKS_PER_THREAD }).map((p) => p.stretches);
 }
 
 /** Chunks per thread: enough that the last one taken costs little wall time (1 GB: ~40 MB, ~35 ms each). */
