@@ -45,11 +45,15 @@ type StopAction = 'placed' | 'rejected' | 'unknown' | 'triggered' | 'filled' | '
 
 const isStop = (i: IntentRow): boolean => i.stopPrice !== null;
 
+/**
+ * The store's note that a stop's trigger was recorded (meta, removed once the stop closes): one
+ * `triggered` record per stop, across restarts. Written after the record: a crash in between records
+ * it once more, never not at all.
+ */
+const triggeredKey = (clientOrderId: string): string => `venue_stop_triggered:${clientOrderId}`;
+
 /** The LIVE venue-stop duty; one per daemon. */
 export class VenueStops {
-  /** Stops already recorded as triggered (once per stop and process: a restart may record one again). */
-  private readonly triggered = new Set<string>();
-
   constructor(private readonly o: VenueStopsOptions) {}
 
   /** Our stops the venue holds open (from the store), optionally for one symbol. */
@@ -216,8 +220,8 @@ export class VenueStops {
     const status = intentStatus(info.status);
     if (status !== s.status) store.updateIntent(s.clientOrderId, { status, ts: this.o.now(), exchangeOrderId: info.exchangeOrderId });
     // Triggered and not (yet) filled: the price went through the stop and the limit rests; a gap below it leaves the position open.
-    const triggered = info.triggered === true && status === 'open' && !this.triggered.has(s.clientOrderId);
-    if (info.triggered) this.triggered.add(s.clientOrderId);
+    const noted = store.getMeta(triggeredKey(s.clientOrderId)) !== undefined;
+    const triggered = info.triggered === true && status === 'open' && !noted;
     const action: StopAction | undefined = info.status === 'filled' ? 'filled' : status === 'cancelled' ? 'cancelled' : filled ? 'partially_filled' : triggered ? 'triggered' : undefined;
     if (action && (filled || triggered || status !== s.status || Object.keys(why).length > 0)) {
       this.note(action, {
@@ -235,6 +239,8 @@ export class VenueStops {
         ...why,
       });
     }
+    if (info.triggered === true && status === 'open' && !noted) store.setMeta(triggeredKey(s.clientOrderId), String(this.o.now()));
+    else if (noted && status !== 'open') store.deleteMeta(triggeredKey(s.clientOrderId));
     return filled;
   }
 

@@ -195,6 +195,25 @@ describe('LIVE venue-held stops', () => {
     expect(bookedFor(run.dataDir, stop!.client_order_id)).toEqual([{ quantity: BTC.quantity, price: BTC.limit }]);
   });
 
+  it('a stop triggers unfilled while the daemon is stopped then the next start records it once, and a start after that not again', async () => {
+    const run = await live({ cycles: 1 });
+    // Last 49,000: through the stop (49,809.96); the bid, 48,990, is below its limit (49,311.86): it rests unfilled.
+    moveTo(run.fake, 'BTC-USD', 49_000);
+    const [stop] = stopsOn(run.fake, 'BTC-USD');
+    expect(stop).toMatchObject({ triggered: true, status: 'OPEN', filled_size: 0 });
+    const restart = async () => {
+      const loop = new TradingLoop({ configDir: run.configDir, mode: 'LIVE', logDir: run.logDir, dataDir: run.dataDir, clock: run.clock, logger: silentLogger(), market: run.ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
+      await loop.start();
+      await loop.stop('signal SIGTERM');
+    };
+    const triggeredRecords = () => auditRecords(run.logDir).filter((r) => r.event === 'venue_stop' && r.action === 'triggered' && r.client_order_id === stop!.client_order_id);
+    await restart();
+    expect(triggeredRecords()).toHaveLength(1);
+    await restart();
+    expect(triggeredRecords()).toHaveLength(1);
+    expect(stopsOn(run.fake, 'BTC-USD')).toEqual([expect.objectContaining({ status: 'OPEN', triggered: true })]);
+  });
+
   it('an entry fills only in part then its stop covers the filled part only', async () => {
     const run = await live({ cycles: 1, beforeCycle: (_k, r) => r.fake.inject({ kind: 'partial_fill', fraction: 0.5, path: '/api/v3/brokerage/orders', method: 'POST' }) });
     // The first entry filled half; the rest rested until SIGTERM cancelled it (cancel_open_orders_on_shutdown).
