@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CycleRecord } from '../../src/core/auditRecord.ts';
-import { resolveInputs } from '../../src/audit/read.ts';
+import { fileBlocks, resolveInputs } from '../../src/audit/read.ts';
 import { verifyLog, type VerifyResult } from '../../src/audit/verify.ts';
 import { StateStore } from '../../src/state/store.ts';
 import type { FillRow, ReconcileReport, StoreMode } from '../../src/state/types.ts';
@@ -17,29 +17,35 @@ export const AUDIT_FILE = '247trader-v2_audit.jsonl';
 /** One parsed audit line. */
 export type Rec = Record<string, unknown> & { seq: number; event: string };
 
-/** Every line of the audit log, parsed; throws naming the line that does not parse. */
-export function readAudit(logDir: string): Rec[] {
-  const text = readFileSync(join(logDir, AUDIT_FILE), 'utf8');
-  if (text !== '' && !text.endsWith('\n')) throw new Error(`${AUDIT_FILE}: last line has no newline`);
-  return text
-    .split('\n')
-    .slice(0, -1)
-    .map((l, n) => {
+/**
+ * Each line of the audit log, parsed, in order (read block by block: a long soak's log is more than
+ * one string can hold); throws naming the line that does not parse, or a last line without newline.
+ */
+export function eachRecord(logDir: string, onRecord: (r: Rec) => void): void {
+  let n = 0;
+  for (const { buf, end } of fileBlocks(join(logDir, AUDIT_FILE))) {
+    if (buf[end - 1] !== 10) throw new Error(`${AUDIT_FILE}: last line has no newline`);
+    for (let p = 0; p < end; ) {
+      const nl = buf.indexOf(10, p);
+      const l = buf.toString('utf8', p, nl);
+      p = nl + 1;
+      n++;
+      let r: Rec;
       try {
-        return JSON.parse(l) as Rec;
+        r = JSON.parse(l) as Rec;
       } catch (e) {
-        throw new Error(`${AUDIT_FILE}:${n + 1}: does not parse: ${(e as Error).message}: ${l.slice(0, 120)}`);
+        throw new Error(`${AUDIT_FILE}:${n}: does not parse: ${(e as Error).message}: ${l.slice(0, 120)}`);
       }
-    });
+      onRecord(r);
+    }
+  }
 }
 
-/** seq values that break 1, 2, 3, … (empty when contiguous from 1). */
-export function seqBreaks(records: readonly Rec[]): string[] {
-  const out: string[] = [];
-  records.forEach((r, n) => {
-    if (r.seq !== n + 1) out.push(`line ${n + 1}: seq ${r.seq}, expected ${n + 1}`);
-  });
-  return out.slice(0, 10);
+/** Every line of the audit log, parsed (see eachRecord). */
+export function readAudit(logDir: string): Rec[] {
+  const out: Rec[] = [];
+  eachRecord(logDir, (r) => out.push(r));
+  return out;
 }
 
 /** Quarantine files the writer left beside the log (torn tails moved aside at reopen). */
@@ -67,13 +73,6 @@ export function reconcileProblems(rc: ReconcileReport): string[] {
     if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))) out.push(`${s}: position ${a} != fills ${b}`);
   }
   return out;
-}
-
-/** client_order_ids of orders the cycle records say were filled, in log order. */
-export function filledInRecords(records: readonly Rec[]): string[] {
-  return records
-    .filter((r) => r.event === 'cycle')
-    .flatMap((r) => (r as unknown as CycleRecord).orders.filter((o) => o.status === 'filled').map((o) => o.client_order_id));
 }
 
 /** The order a booked fill belongs to: LIVE books later increments of one order as `<id>#2`, `#3`…. */
@@ -110,22 +109,36 @@ export interface ConsistencyReport {
 
 /** Reads the log and the book after a run and compares them. */
 export async function checkRun(o: { logDir: string; dataDir: string; mode: StoreMode; startingCashUsd: number }): Promise<ConsistencyReport> {
-  const records = readAudit(o.logDir);
+  // The log is streamed and only what the checks need is kept: a soak of 600k cycles is gigabytes of it.
+  let records = 0;
+  let cycles = 0;
+  let executed = 0;
+  const seqBreaks: string[] = [];
+  // client_order_ids of orders the cycle records say were filled, in log order.
+  const recorded: string[] = [];
+  const intents: string[] = [];
+  eachRecord(o.logDir, (r) => {
+    records++;
+    if (r.seq !== records && seqBreaks.length < 10) seqBreaks.push(`line ${records}: seq ${r.seq}, expected ${records}`);
+    if (r.event === 'cycle') {
+      cycles++;
+      if (r.status === 'EXECUTED') executed++;
+      for (const order of (r as unknown as CycleRecord).orders) if (order.status === 'filled') recorded.push(order.client_order_id);
+    } else if (r.event === 'order_intent') intents.push(String(r.client_order_id));
+  });
   const { fills, rc } = readBook(o.dataDir, o.mode, o.startingCashUsd);
-  const recorded = filledInRecords(records);
   // LIVE books a later increment of one order's fills as `<id>#2`, `#3`…: it belongs to `<id>`.
   const booked = new Set(fills.map((f) => orderIdOf(f.clientOrderId)));
   // An order is traced when a cycle record shows it filled or an order_intent record preceded it.
-  const intents = records.filter((r) => r.event === 'order_intent').map((r) => String(r.client_order_id));
   const inRecords = new Set([...recorded, ...intents]);
   const groups = existsSync(join(o.logDir, AUDIT_FILE)) ? resolveInputs([join(o.logDir, AUDIT_FILE)]) : [];
   return {
-    records: records.length,
-    cycles: records.filter((r) => r.event === 'cycle').length,
-    executed: records.filter((r) => r.event === 'cycle' && r.status === 'EXECUTED').length,
+    records,
+    cycles,
+    executed,
     fills: fills.length,
     intents: intents.length,
-    seqBreaks: seqBreaks(records),
+    seqBreaks,
     reconcile: reconcileProblems(rc),
     fillsWithoutRecord: fills.filter((f) => !inRecords.has(orderIdOf(f.clientOrderId))).map((f) => f.clientOrderId),
     recordedNotBooked: recorded.filter((id) => !booked.has(id)),
