@@ -55,7 +55,7 @@ class Cursor {
     let p = this.next;
     if (p < from) {
       // A needle the last search found near is likely near again: String.indexOf costs least per
-      // call. Otherwise the next one may be far: the byte search for the tail costs least per byte.
+      // call. Otherwise the next one may be far: the search for the tail costs least per byte.
       p = this.near ? this.nearby(s, from) : this.far(s, from);
       if (p < 0) p = s.length;
       this.next = p;
