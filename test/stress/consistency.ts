@@ -3,10 +3,10 @@
  * log parses line by line with contiguous seq, the state book agrees with its own fills, and the
  * fills are exactly the orders the audit records say were filled.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CycleRecord } from '../../src/core/auditRecord.ts';
-import { fileBlocks, resolveInputs } from '../../src/audit/read.ts';
+import { readLines, resolveInputs } from '../../src/audit/read.ts';
 import { verifyLog, type VerifyResult } from '../../src/audit/verify.ts';
 import { StateStore } from '../../src/state/store.ts';
 import type { FillRow, ReconcileReport, StoreMode } from '../../src/state/types.ts';
@@ -21,31 +21,39 @@ export type Rec = Record<string, unknown> & { seq: number; event: string };
  * Each line of the audit log, parsed, in order (read block by block: a long soak's log is more than
  * one string can hold); throws naming the line that does not parse, or a last line without newline.
  */
-export function eachRecord(logDir: string, onRecord: (r: Rec) => void): void {
-  let n = 0;
-  for (const { buf, end } of fileBlocks(join(logDir, AUDIT_FILE))) {
-    if (buf[end - 1] !== 10) throw new Error(`${AUDIT_FILE}: last line has no newline`);
-    for (let p = 0; p < end; ) {
-      const nl = buf.indexOf(10, p);
-      const l = buf.toString('utf8', p, nl);
-      p = nl + 1;
-      n++;
-      let r: Rec;
-      try {
-        r = JSON.parse(l) as Rec;
-      } catch (e) {
-        throw new Error(`${AUDIT_FILE}:${n}: does not parse: ${(e as Error).message}: ${l.slice(0, 120)}`);
-      }
-      onRecord(r);
+export async function eachRecord(logDir: string, onRecord: (r: Rec) => void): Promise<void> {
+  const file = join(logDir, AUDIT_FILE);
+  if (!endsWithNewline(file)) throw new Error(`${AUDIT_FILE}: last line has no newline`);
+  for await (const { line, text } of readLines({ key: file, files: [file] })) {
+    let r: Rec;
+    try {
+      r = JSON.parse(text) as Rec;
+    } catch (e) {
+      throw new Error(`${AUDIT_FILE}:${line}: does not parse: ${(e as Error).message}: ${text.slice(0, 120)}`);
     }
+    onRecord(r);
   }
 }
 
 /** Every line of the audit log, parsed (see eachRecord). */
-export function readAudit(logDir: string): Rec[] {
+export async function readAudit(logDir: string): Promise<Rec[]> {
   const out: Rec[] = [];
-  eachRecord(logDir, (r) => out.push(r));
+  await eachRecord(logDir, (r) => out.push(r));
   return out;
+}
+
+/** The file is empty or its last byte is a newline. */
+function endsWithNewline(file: string): boolean {
+  const size = statSync(file).size;
+  if (size === 0) return true;
+  const fd = openSync(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 10;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Quarantine files the writer left beside the log (torn tails moved aside at reopen). */
@@ -117,7 +125,7 @@ export async function checkRun(o: { logDir: string; dataDir: string; mode: Store
   // client_order_ids of orders the cycle records say were filled, in log order.
   const recorded: string[] = [];
   const intents: string[] = [];
-  eachRecord(o.logDir, (r) => {
+  await eachRecord(o.logDir, (r) => {
     records++;
     if (r.seq !== records && seqBreaks.length < 10) seqBreaks.push(`line ${records}: seq ${r.seq}, expected ${records}`);
     if (r.event === 'cycle') {

@@ -90,7 +90,7 @@ describe.skipIf(!tmpfsAvailable())('log disk full mid-run (tmpfs filled to ENOSP
     await loop.stop('test');
 
     expect([...before, ...during, ...after].filter((r) => r instanceof Error)).toEqual([]);
-    const recs = readAudit(logs);
+    const recs = await readAudit(logs);
     // Once the disk has room: halt (with the outage's start) then resume, then cycles again.
     const halt = recs.findIndex((r) => r.event === 'halt' && r.reason === 'audit_write_failed');
     expect(halt).toBeGreaterThan(0);
@@ -142,7 +142,7 @@ describe.skipIf(!tmpfsAvailable())('state disk full mid-run (tmpfs filled to ENO
     expect((after.slice(1) as unknown[]).filter((r) => r instanceof Error)).toEqual([]);
     // The cycle counter is committed before a cycle runs: a number handed out twice would give two
     // cycles the same client_order_ids. (A commit that fails must fail the cycle, not go unnoticed.)
-    const numbers = (readAudit(join(root, 'logs')).filter((r) => r.event === 'cycle') as unknown as CycleRecord[]).map((r) => String(r.cycle));
+    const numbers = ((await readAudit(join(root, 'logs'))).filter((r) => r.event === 'cycle') as unknown as CycleRecord[]).map((r) => String(r.cycle));
     expect(duplicates(numbers).slice(0, 5)).toEqual([]);
   });
 });
@@ -180,7 +180,7 @@ describe('clock jumps forward and back', () => {
 
     expect(clock.jumps.filter((j) => j < 0).length).toBeGreaterThan(30);
     expect(clock.jumps.filter((j) => j > 0).length).toBeGreaterThan(10);
-    const recs = readAudit(join(root, 'logs'));
+    const recs = await readAudit(join(root, 'logs'));
     const cycleRecs = recs.filter((r) => r.event === 'cycle') as unknown as CycleRecord[];
     expect(cycleRecs).toHaveLength(600);
     expect(cycleRecs.filter((c) => String(c.no_trade_reason).startsWith('exception:')).map((c) => `${c.cycle}: ${c.no_trade_reason}`)).toEqual([]);

@@ -251,7 +251,7 @@ export async function runCrashLoopLive(o: LiveCrashLoopOptions): Promise<LiveCra
     haltWalk();
     const startingCashUsd = loadConfig(configDir, {}).policy.sizing.starting_cash_usd;
     const report = await checkRun({ logDir, dataDir, mode: 'LIVE', startingCashUsd });
-    const records = readAudit(logDir);
+    const records = await readAudit(logDir);
     const venue = checkVenue({ records, dataDir, startingCashUsd, venue: fake.state });
     const daemonLogs = logFiles.map((f) => checkNdjson(f.file));
     const reconcileNotes = records
