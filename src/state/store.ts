@@ -627,16 +627,11 @@ export class StateStore {
     return (this.cache.account ??= this.st.account.get() as AccountRow);
   }
 
-  /**
-   * Cooldowns in force at `now` by symbol and reason. The rows read for an earlier time serve a
-   * later one, filtered (a row that had ended then has ended now), until the table is written.
-   */
+  /** Cooldowns in force at `now` by symbol and reason (see inForce). */
   private activeCooldowns(now: number): readonly CooldownRow[] {
-    const seen = this.cache.cooldowns;
-    if (seen && now >= seen.at) return seen.rows.filter((r) => r.until > now);
-    const rows = this.st.activeCooldowns.all(now) as CooldownRow[];
-    this.cache.cooldowns = { at: now, rows };
-    return rows;
+    const got = inForce(this.cache.cooldowns, now, () => this.st.activeCooldowns.all(now) as CooldownRow[]);
+    this.cache.cooldowns = got.cache;
+    return got.rows;
   }
 
   /**
@@ -658,16 +653,14 @@ export class StateStore {
     return out;
   }
 
-  /** Bans in force at `now`; rows read for an earlier time serve a later one, filtered, like activeCooldowns'. */
+  /** Bans in force at `now` (see inForce). */
   private activeBanRows(now: number): readonly BanRow[] {
-    const seen = this.cache.bans;
-    if (seen && now >= seen.at) return seen.rows.filter((r) => r.until > now);
-    const rows = this.st.activeBans.all(now) as BanRow[];
-    this.cache.bans = { at: now, rows };
-    return rows;
+    const got = inForce(this.cache.bans, now, () => this.st.activeBans.all(now) as BanRow[]);
+    this.cache.bans = got.cache;
+    return got.rows;
   }
 
-  /** The highest start-of-day equity of the days starting after `since` (null for none); rows reused for a later `since` like activeCooldowns'. */
+  /** The highest start-of-day equity of the days starting after `since` (null for none); rows reused for a later `since` as inForce reuses them. */
   private peakDayBaseline(since: number): number | null {
     let seen = this.cache.dayBaselines;
     if (!seen || since < seen.since) seen = this.cache.dayBaselines = { since, rows: this.st.dayBaselinesAfter.all(since) as DayBaselineRow[] };
@@ -718,6 +711,16 @@ interface ReadCache {
   bans?: { at: number; rows: BanRow[] };
   /** The entries (recentEntriesAfter) after `from`. */
   entries?: { from: number; rows: EntryRow[] };
+}
+
+/**
+ * Rows in force at `now` (until > now): the rows read for an earlier time serve a later one, filtered
+ * (a row that had ended then has ended now), until the table is written (the cache is then cleared).
+ */
+function inForce<R extends { until: number }>(cache: { at: number; rows: R[] } | undefined, now: number, read: () => R[]): { rows: readonly R[]; cache: { at: number; rows: R[] } } {
+  if (cache && now >= cache.at) return { rows: cache.rows.filter((r) => r.until > now), cache };
+  const rows = read();
+  return { rows, cache: { at: now, rows } };
 }
 
 type CooldownRow = { symbol: string; reason: 'per_symbol' | 'after_loss'; until: number };
