@@ -73,9 +73,7 @@ export async function summarize(groups: readonly LogGroup[], window: SummaryWind
 
 /** The chunks of one log: one when it is too small to share (threads.ts decides), else about CHUNKS_PER_THREAD per thread. */
 function chunksOf(files: readonly string[], split: SplitOptions): Stretch[][] {
-  const plan = planParts(files, split);
-  if (plan.length < 2) return [plan[0]!.stretches];
-  return planParts(files, { minPartBytes: 1, maxParts: plan.length * CHUNKS_PER_THREAD }).map((p) => p.stretches);
+  return planParts(files, { ...split, perThread: CHUNKS_PER_THREAD }).map((p) => p.stretches);
 }
 
 /** Chunks per thread: enough that the last one taken costs little wall time (1 GB: ~40 MB, ~35 ms each). */

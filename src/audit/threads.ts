@@ -38,11 +38,13 @@ const NEAR_WINDOW = 64 << 10;
 /** The threads to use: one per core. */
 export const threadCount = (): number => Math.max(1, Math.min(8, availableParallelism()));
 
-/** How a log is cut: parts of at least `minPartBytes`, at most `maxParts` of them (tests set both small or many). */
+/** How a log is cut: one part per thread, threads for at least `minPartBytes` each, at most `maxParts` of them (tests set both small or many). */
 export interface SplitOptions {
   minPartBytes?: number;
   /** Default: one per core. */
   maxParts?: number;
+  /** Parts per thread (default 1): `audit summary` cuts more, smaller parts that its threads take in turn. */
+  perThread?: number;
   /** `audit summary`: the main thread takes chunks too (default); tests set false so that worker threads do all. */
   mainThread?: boolean;
 }
@@ -56,8 +58,9 @@ export function planParts(files: readonly string[], split: SplitOptions = {}): P
   if (files.some((f) => f === '-' || f.endsWith('.gz'))) return [{ stretches: whole }];
   const sizes = files.map((f) => statSync(f).size);
   const total = sizes.reduce((a, b) => a + b, 0);
-  const n = Math.min(split.maxParts ?? threadCount(), Math.floor(total / (split.minPartBytes ?? MIN_PART_BYTES)));
-  if (n < 2) return [{ stretches: whole }];
+  const threads = Math.min(split.maxParts ?? threadCount(), Math.floor(total / (split.minPartBytes ?? MIN_PART_BYTES)));
+  if (threads < 2) return [{ stretches: whole }];
+  const n = threads * (split.perThread ?? 1);
   // Cut points as (file index, byte offset just after a newline), with the line before each.
   const cuts: { fi: number; at: number; ctx: Buffer }[] = [];
   let base = 0;
