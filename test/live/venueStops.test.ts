@@ -59,6 +59,13 @@ function bookedFor(dataDir: string, id: string): { quantity: number; price: numb
   }
 }
 
+/** Starts the daemon again on the run's directories and venue, then stops it (SIGTERM): a start and a shutdown, no cycle. */
+async function restart(run: LiveRun): Promise<void> {
+  const loop = new TradingLoop({ configDir: run.configDir, mode: 'LIVE', logDir: run.logDir, dataDir: run.dataDir, clock: run.clock, logger: silentLogger(), market: run.ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
+  await loop.start();
+  await loop.stop('signal SIGTERM');
+}
+
 function positionOf(dataDir: string, symbol: string): number {
   const store = StateStore.open({ dir: dataDir, mode: 'LIVE', startingCashUsd: 0 });
   try {
@@ -181,9 +188,7 @@ describe('LIVE venue-held stops', () => {
     moveTo(run.fake, 'BTC-USD', BTC.stop - 10); // the daemon is down
     const [stop] = stopsOn(run.fake, 'BTC-USD');
     expect(stop).toMatchObject({ status: 'FILLED' });
-    const loop = new TradingLoop({ configDir: run.configDir, mode: 'LIVE', logDir: run.logDir, dataDir: run.dataDir, clock: run.clock, logger: silentLogger(), market: run.ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
-    await loop.start();
-    await loop.stop('signal SIGTERM');
+    await restart(run);
     const records = auditRecords(run.logDir);
     const secondStart = seqOf(records.slice().reverse(), (r) => r.event === 'startup');
     const filled = seqOf(records, (r) => r.event === 'venue_stop' && r.action === 'filled' && r.client_order_id === stop!.client_order_id);
@@ -201,15 +206,10 @@ describe('LIVE venue-held stops', () => {
     moveTo(run.fake, 'BTC-USD', 49_000);
     const [stop] = stopsOn(run.fake, 'BTC-USD');
     expect(stop).toMatchObject({ triggered: true, status: 'OPEN', filled_size: 0 });
-    const restart = async () => {
-      const loop = new TradingLoop({ configDir: run.configDir, mode: 'LIVE', logDir: run.logDir, dataDir: run.dataDir, clock: run.clock, logger: silentLogger(), market: run.ex, env: { ...CREDENTIALS_ENV }, intervalSeconds: INTERVAL_S });
-      await loop.start();
-      await loop.stop('signal SIGTERM');
-    };
     const triggeredRecords = () => auditRecords(run.logDir).filter((r) => r.event === 'venue_stop' && r.action === 'triggered' && r.client_order_id === stop!.client_order_id);
-    await restart();
+    await restart(run);
     expect(triggeredRecords()).toHaveLength(1);
-    await restart();
+    await restart(run);
     expect(triggeredRecords()).toHaveLength(1);
     expect(stopsOn(run.fake, 'BTC-USD')).toEqual([expect.objectContaining({ status: 'OPEN', triggered: true })]);
   });
