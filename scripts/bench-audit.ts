@@ -17,17 +17,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, hash, type KeyObject } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GENESIS, sealJson } from '../src/audit/chain.ts';
+import { GENESIS } from '../src/audit/chain.ts';
 import { DIGEST_DIR, DIGEST_VERSION, type Digest, digestFileName, serializeDigest, signatureFileName } from '../src/audit/digestFormat.ts';
 import { signDigest } from '../src/audit/digestKey.ts';
-import { headPathOf } from '../src/audit/files.ts';
 import { resolveInputs } from '../src/audit/read.ts';
 import type { BenchRow } from './benchRow.ts';
-import { concatenateLog, daemonRecords } from './daemonLog.ts';
+import { ChainedLog, concatenateLog, daemonRecords } from './daemonLog.ts';
 
 export type { BenchRow };
 
@@ -62,33 +61,14 @@ export function cycleJson(i: number, t0: number, hash: string): string {
 
 /** Writes `n` chained records (config hash changing every 50,000) and a head file; returns bytes written. `onRecord` sees each seq and chain. */
 export function generateLog(file: string, n: number, onRecord?: (seq: number, chain: string) => void): number {
-  const fd = openSync(file, 'w', 0o640);
+  const log = new ChainedLog(file);
   const t0 = Date.parse('2026-01-01T00:00:00Z');
-  let prev = GENESIS;
-  let parts: string[] = [];
-  let pending = 0;
-  let bytes = 0;
   const hashes = Array.from({ length: Math.ceil(n / 50_000) }, (_, k) => `9e1c88d2${(0x31fc0000 + k).toString(16)}`);
-  const flush = () => {
-    const b = Buffer.from(parts.join(''), 'utf8');
-    writeSync(fd, b);
-    bytes += b.length;
-    parts = [];
-    pending = 0;
-  };
   for (let i = 0; i < n; i++) {
-    const hash = hashes[Math.floor(i / 50_000)]!;
-    const { line, chain } = sealJson(cycleJson(i, t0, hash), i + 1, prev);
-    prev = chain;
-    onRecord?.(i + 1, chain);
-    parts.push(line);
-    pending += line.length;
-    if (pending > 8 << 20) flush();
+    const { seq, chain } = log.append(cycleJson(i, t0, hashes[Math.floor(i / 50_000)]!));
+    onRecord?.(seq, chain);
   }
-  flush();
-  closeSync(fd);
-  writeFileSync(headPathOf(file), `${JSON.stringify({ seq: n, chain: prev, file: 'bench_audit.jsonl', hmac: false })}\n`);
-  return bytes;
+  return log.close('bench_audit.jsonl').bytes;
 }
 
 /** A digest every 60 records: hourly at the generated log's one record a minute. */

@@ -38,36 +38,65 @@ export function daemonRecords(cycles: number): string[] {
   }
 }
 
+/**
+ * A new chained log written as the daemon's writer would leave it, without its fsyncs: each record
+ * sealed with the next seq and chain, lines written 8 MB at a time, a head file at close.
+ */
+export class ChainedLog {
+  private readonly fd: number;
+  private prev = GENESIS;
+  private seq = 0;
+  private written = 0;
+  private parts: string[] = [];
+  private pending = 0;
+
+  constructor(private readonly file: string) {
+    this.fd = openSync(file, 'w', 0o640);
+  }
+
+  /** Appends one record (its JSON without seq and chain); returns its seq and chain. */
+  append(json: string): { seq: number; chain: string } {
+    const { line, chain } = sealJson(json, ++this.seq, this.prev);
+    this.prev = chain;
+    this.parts.push(line);
+    this.pending += line.length;
+    if (this.pending > 8 << 20) this.flush();
+    return { seq: this.seq, chain };
+  }
+
+  /** Bytes written and waiting (ASCII records: characters are bytes). */
+  get size(): number {
+    return this.written + this.pending;
+  }
+
+  /** Writes what waits, closes the file and writes the head (`name`: the log's file name in it); returns the records and bytes written. */
+  close(name: string): { records: number; bytes: number } {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+    writeFileSync(headPathOf(this.file), `${JSON.stringify({ seq: this.seq, chain: this.prev, file: name, hmac: false })}\n`);
+    return { records: this.seq, bytes: this.written };
+  }
+
+  private flush(): void {
+    const b = Buffer.from(this.parts.join(''), 'utf8');
+    writeSync(this.fd, b);
+    this.written += b.length;
+    this.parts = [];
+    this.pending = 0;
+  }
+}
+
 /** Writes `records` over and over, re-sealed as one chain, until `file` holds at least `bytes`; a head file beside it. Returns the record count. */
 export function concatenateLog(file: string, records: readonly string[], bytes: number): number {
-  const fd = openSync(file, 'w', 0o640);
-  let prev = GENESIS;
-  let seq = 0;
-  let written = 0;
-  let parts: string[] = [];
-  let pending = 0;
-  const flush = () => {
-    const b = Buffer.from(parts.join(''), 'utf8');
-    writeSync(fd, b);
-    written += b.length;
-    parts = [];
-    pending = 0;
-  };
-  try {
-    while (written + pending < bytes) {
-      for (const json of records) {
-        const { line, chain } = sealJson(json, ++seq, prev);
-        prev = chain;
-        parts.push(line);
-        pending += line.length;
-        if (pending > 8 << 20) flush();
-        if (written + pending >= bytes) break;
-      }
+  const log = new ChainedLog(file);
+  while (log.size < bytes) {
+    for (const json of records) {
+      log.append(json);
+      if (log.size >= bytes) break;
     }
-    flush();
-  } finally {
-    closeSync(fd);
   }
-  writeFileSync(headPathOf(file), `${JSON.stringify({ seq, chain: prev, file: AUDIT, hmac: false })}\n`);
-  return seq;
+  return log.close(AUDIT).records;
 }
