@@ -14,7 +14,7 @@ import { scanTriggers } from '../src/core/triggers.ts';
 import type { MarketSnapshot, PortfolioView } from '../src/core/types.ts';
 import { selectUniverse } from '../src/core/universe.ts';
 import { createSimExchange } from '../src/exchange/sim/index.ts';
-import type { Candle } from '../src/exchange/types.ts';
+import { Bars } from '../src/exchange/bars.ts';
 import { VirtualClock } from '../src/runner/clock.ts';
 import type { BenchRow } from './benchRow.ts';
 
@@ -51,8 +51,8 @@ export async function benchPipeline(): Promise<BenchRow[]> {
   for (let i = 0; i < SNAPSHOTS; i++) {
     clock.advance(3_600_000);
     const products = await sim.listProducts();
-    const candles: Record<string, { m15: Candle[]; h1: Candle[] }> = {};
-    for (const s of all) candles[s] = { m15: await sim.fetchCandles(s, '15m', 96), h1: await sim.fetchCandles(s, '1h', 168) };
+    const candles: Record<string, MarketSnapshot['candles'][string]> = {};
+    for (const s of all) candles[s] = { m15: Bars.of(await sim.fetchCandles(s, '15m', 96)), h1: Bars.of(await sim.fetchCandles(s, '1h', 168)) };
     snapshots.push({ now: clock.now(), products, candles });
   }
   const portfolio = (now: number): PortfolioView => ({

@@ -11,7 +11,8 @@
  * two sources cannot say which of them is wrong, the symbol sits the cycle out.
  * Pure: products and candles come from the snapshot.
  */
-import type { Candle, Product } from '../exchange/types.ts';
+import type { Product } from '../exchange/types.ts';
+import { Bars } from '../exchange/bars.ts';
 import { roundTo } from './indicators.ts';
 import type { MarketSnapshot, UniverseResult } from './types.ts';
 
@@ -32,8 +33,8 @@ export interface BookCheck {
 
 const show = (x: number): string => String(roundTo(x, 4));
 /** The last close when it is a usable number; a broken bar is the trigger stage's to report (bad_candle). */
-function lastClose(bars: readonly Candle[] | undefined): number | undefined {
-  const close = bars && bars.length > 0 ? bars[bars.length - 1]!.close : Number.NaN;
+function lastClose(bars: Bars | undefined): number | undefined {
+  const close = bars && bars.length > 0 ? bars.close(bars.length - 1) : Number.NaN;
   return close > 0 && close < Infinity ? close : undefined;
 }
 /** |a/b - 1| in percent; NaN when either side is not a positive number. */
@@ -45,25 +46,25 @@ const H1_MS = 3_600_000;
 
 interface Series {
   name: string; // last | 15m | 1h
-  bars: readonly Candle[];
+  bars: Bars;
   intervalMs: number;
   close: number;
   closedAt: number;
 }
 
 /** A series whose last bar has a usable close; undefined otherwise. */
-function seriesOf(name: string, bars: readonly Candle[] | undefined, intervalMs: number): Series | undefined {
+function seriesOf(name: string, bars: Bars | undefined, intervalMs: number): Series | undefined {
   const close = lastClose(bars);
-  return close === undefined ? undefined : { name, bars: bars!, intervalMs, close, closedAt: bars![bars!.length - 1]!.ts + intervalMs };
+  return close === undefined ? undefined : { name, bars: bars!, intervalMs, close, closedAt: bars!.ts(bars!.length - 1) + intervalMs };
 }
 
 /** The finer series' price at `at`: the close of its bar that closed then, else the open of its bar that opened then. */
 function priceAt(s: Series, at: number): { price: number; label: string } | undefined {
   for (let i = s.bars.length - 1; i >= 0; i--) {
-    const b = s.bars[i]!;
-    if (b.ts + s.intervalMs === at) return { price: b.close, label: `close_${s.name}` };
-    if (b.ts === at) return { price: b.open, label: `open_${s.name}` };
-    if (b.ts + s.intervalMs < at) return undefined;
+    const ts = s.bars.ts(i);
+    if (ts + s.intervalMs === at) return { price: s.bars.close(i), label: `close_${s.name}` };
+    if (ts === at) return { price: s.bars.open(i), label: `open_${s.name}` };
+    if (ts + s.intervalMs < at) return undefined;
   }
   return undefined;
 }
@@ -73,7 +74,7 @@ function mismatch(p: Product, candles: MarketSnapshot['candles'][string] | undef
   // Finest first, so that of bars closed at the same moment the finer is the reference. (Built
   // without intermediate arrays: this runs for every listed symbol every cycle.)
   const all: Series[] = [];
-  const last = candles?.last && seriesOf('last', [candles.last], candles.last.intervalMs);
+  const last = candles?.last && seriesOf('last', Bars.of([candles.last]), candles.last.intervalMs);
   const m15 = seriesOf('15m', candles?.m15, M15_MS);
   const h1 = seriesOf('1h', candles?.h1, H1_MS);
   if (last) all.push(last);

@@ -1,5 +1,5 @@
-/** Shared market math for the stages: plain functions over numbers and candles, no state. */
-import type { Candle } from '../exchange/types.ts';
+/** Shared market math for the stages: plain functions over numbers and bars (bars.ts), no state. */
+import type { Bars } from '../exchange/bars.ts';
 
 /** Percent change from `from` to `to` (e.g. 100 -> 103 is 3). NaN when `from` is not a positive number. */
 export function pctChange(from: number, to: number): number {
@@ -42,96 +42,94 @@ export function spreadBps(bid: number, ask: number): number {
 
 /**
  * True range of each bar after the first: max(high - low, |high - prevClose|, |low - prevClose|).
- * Element i belongs to candles[i + 1].
+ * Element i belongs to bar i + 1.
  */
-export function trueRanges(candles: readonly Candle[]): number[] {
+export function trueRanges(bars: Bars): number[] {
   const out: number[] = [];
-  for (let i = 1; i < candles.length; i++) {
-    const c = candles[i]!;
-    const prevClose = candles[i - 1]!.close;
-    out.push(Math.max(c.high - c.low, Math.abs(c.high - prevClose), Math.abs(c.low - prevClose)));
-  }
+  for (let i = 1; i < bars.length; i++) out.push(trueRange(bars, i));
   return out;
 }
 
-/** True range of candles[i] against the previous close (i >= 1). */
-function trueRange(candles: readonly Candle[], i: number): number {
-  const c = candles[i]!;
-  const prevClose = candles[i - 1]!.close;
-  return Math.max(c.high - c.low, Math.abs(c.high - prevClose), Math.abs(c.low - prevClose));
+/** True range of bar i against the previous close (i >= 1). */
+function trueRange(bars: Bars, i: number): number {
+  const high = bars.high(i);
+  const low = bars.low(i);
+  const prevClose = bars.close(i - 1);
+  return Math.max(high - low, Math.abs(high - prevClose), Math.abs(low - prevClose));
 }
 
 /**
- * Wilder's average true range over candles[from..] (the whole series by default): the first value
+ * Wilder's average true range over bars[from..] (the whole series by default): the first value
  * is the simple mean of the first `period` true ranges, then ATR = (ATR * (period - 1) + TR) / period
- * for each later bar. Needs period + 1 candles (each true range needs a previous close); NaN with fewer.
+ * for each later bar. Needs period + 1 bars (each true range needs a previous close); NaN with fewer.
  */
-export function atrWilder(candles: readonly Candle[], period: number, from = 0): number {
-  const n = candles.length - 1 - from; // true ranges
+export function atrWilder(bars: Bars, period: number, from = 0): number {
+  const n = bars.length - 1 - from; // true ranges
   if (period < 1 || n < period) return Number.NaN;
-  // One pass, no arrays or closures and `from` instead of a slice: this runs for every symbol every
-  // cycle, and the garbage it made set how often the 300-symbol benchmark paused for a scavenge.
+  // One pass, no arrays or closures: this runs for every symbol every cycle.
   let sum = 0;
-  for (let i = from + 1; i <= from + period; i++) sum += trueRange(candles, i);
+  for (let i = from + 1; i <= from + period; i++) sum += trueRange(bars, i);
   let atr = sum / period;
-  for (let i = from + period + 1; i < candles.length; i++) atr = (atr * (period - 1) + trueRange(candles, i)) / period;
+  for (let i = from + period + 1; i < bars.length; i++) atr = (atr * (period - 1) + trueRange(bars, i)) / period;
   return atr;
 }
 
 /** Wilder ATR as a percent of the last close. */
-export function atrPct(candles: readonly Candle[], period: number): number {
-  const last = candles[candles.length - 1];
-  if (!last) return Number.NaN;
-  return (atrWilder(candles, period) / last.close) * 100;
+export function atrPct(bars: Bars, period: number): number {
+  if (bars.length === 0) return Number.NaN;
+  return (atrWilder(bars, period) / bars.close(bars.length - 1)) * 100;
 }
 
 /**
  * Volume of the last bar divided by the mean volume of the `window` bars before it.
  * NaN when there are fewer than window + 1 bars or the earlier bars traded nothing.
  */
-export function volumeRatio(candles: readonly Candle[], window: number): number {
-  if (window < 1 || candles.length < window + 1) return Number.NaN;
-  const last = candles.length - 1;
-  // Summed in place, in the same order mean() would: no slice, no array of volumes.
+export function volumeRatio(bars: Bars, window: number): number {
+  if (window < 1 || bars.length < window + 1) return Number.NaN;
+  const last = bars.length - 1;
+  // Summed in place, in the same order mean() would.
   let sum = 0;
-  for (let i = last - window; i < last; i++) sum += candles[i]!.volume;
+  for (let i = last - window; i < last; i++) sum += bars.volume(i);
   const avg = sum / window;
-  return avg > 0 ? candles[last]!.volume / avg : Number.NaN;
+  return avg > 0 ? bars.volume(last) / avg : Number.NaN;
 }
 
-/** Highest high of candles[from..to) (all bars by default; a range saves a slice per call). -Infinity for none. */
-export function highestHigh(candles: readonly Candle[], from = 0, to = candles.length): number {
+/** Highest high of bars[from..to) (all bars by default). -Infinity for none. */
+export function highestHigh(bars: Bars, from = 0, to = bars.length): number {
   let h = Number.NEGATIVE_INFINITY;
-  for (let i = from; i < to; i++) if (candles[i]!.high > h) h = candles[i]!.high;
+  for (let i = from; i < to; i++) if (bars.high(i) > h) h = bars.high(i);
   return h;
 }
 
-/** Lowest low of candles[from..to) (all bars by default). +Infinity for none. */
-export function lowestLow(candles: readonly Candle[], from = 0, to = candles.length): number {
+/** Lowest low of bars[from..to) (all bars by default). +Infinity for none. */
+export function lowestLow(bars: Bars, from = 0, to = bars.length): number {
   let l = Number.POSITIVE_INFINITY;
-  for (let i = from; i < to; i++) if (candles[i]!.low < l) l = candles[i]!.low;
+  for (let i = from; i < to; i++) if (bars.low(i) < l) l = bars.low(i);
   return l;
 }
 
 /**
- * Of the last `bars` bar-to-bar close changes, how many went up and how many down
- * (unchanged closes count as neither). Needs bars + 1 candles; counts what exists otherwise.
+ * Of the last `count` bar-to-bar close changes, how many went up and how many down
+ * (unchanged closes count as neither). Needs count + 1 bars; counts what exists otherwise.
  */
-export function closeDirections(candles: readonly Candle[], bars: number): { up: number; down: number } {
+export function closeDirections(bars: Bars, count: number): { up: number; down: number } {
   let up = 0;
   let down = 0;
-  const start = Math.max(1, candles.length - bars);
-  for (let i = start; i < candles.length; i++) {
-    const d = candles[i]!.close - candles[i - 1]!.close;
+  const start = Math.max(1, bars.length - count);
+  for (let i = start; i < bars.length; i++) {
+    const d = bars.close(i) - bars.close(i - 1);
     if (d > 0) up++;
     else if (d < 0) down++;
   }
   return { up, down };
 }
 
+// 10 ** dp for the usual dp, computed once (the trigger stage rounds a few readings per symbol per cycle).
+const POW10 = Array.from({ length: 16 }, (_, dp) => 10 ** dp);
+
 /** A number rounded to `dp` decimals (for reason details and metrics; never for trading math). */
 export function roundTo(x: number, dp: number): number {
   if (!Number.isFinite(x)) return x;
-  const f = 10 ** dp;
+  const f = POW10[dp] ?? 10 ** dp;
   return Math.round(x * f) / f;
 }

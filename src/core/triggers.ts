@@ -15,10 +15,9 @@
  *   100 -> 101.5 move is exactly 1.5% and fires a 1.5% threshold despite binary floating point.
  */
 import type { RegimeThresholds, Signals } from '../config/schema/signals.ts';
-import type { Candle } from '../exchange/types.ts';
 import { TIMEFRAME_MS } from '../exchange/types.ts';
+import type { Bars } from '../exchange/bars.ts';
 import {
-
   atrWilder,
   clamp,
   closeDirections,
@@ -59,7 +58,7 @@ export interface TriggerScan extends TriggerResult {
   regimeVoters: number;
 }
 
-type Series = { m15: readonly Candle[]; h1: readonly Candle[] };
+type Series = { m15: Bars; h1: Bars };
 
 const show = (x: number): string => String(roundTo(x, 4));
 const render = (code: string, fields: Record<string, number | string>): string =>
@@ -85,29 +84,14 @@ export function classifyRegime(movePct: number, regime: Signals['regime']): Regi
   return 'chop';
 }
 
-/** Index of the first candle that cannot be trusted (non-finite, non-positive price, negative volume, high < low, time not increasing), or -1. */
-export function firstBadCandle(candles: readonly Candle[], from = 0): number {
-  // Runs over the used bars of every symbol each cycle: plain comparisons, no allocation
-  // (an array per bar made this the pipeline's hottest function in the 300-symbol benchmark).
-  for (let i = from; i < candles.length; i++) {
-    const c = candles[i]!;
-    if (!(c.open > 0 && c.open < Infinity && c.high > 0 && c.high < Infinity)) return i; // NaN fails too
-    if (!(c.low > 0 && c.low < Infinity && c.close > 0 && c.close < Infinity)) return i;
-    if (!(c.volume >= 0 && c.volume < Infinity)) return i;
-    if (c.high < c.low) return i;
-    if (!Number.isFinite(c.ts) || (i > 0 && c.ts <= candles[i - 1]!.ts)) return i;
-  }
-  return -1;
-}
-
 /** Why a symbol's candles cannot be used at all (missing, bad, with holes, stale), or undefined. Length is checked later. */
 function dataProblem(series: Series | undefined, now: number, used: { h1: number; m15: number }): string | undefined {
   if (!series) return render('insufficient_data', { h1: 0, m15: 0 });
   const { h1, m15 } = series;
   // Only the bars the stages read are checked: older ones cannot affect a decision.
-  let bad = firstBadCandle(h1, Math.max(0, h1.length - used.h1));
+  let bad = h1.firstBad(Math.max(0, h1.length - used.h1));
   if (bad >= 0) return render('bad_candle', { timeframe: 'h1', index: bad });
-  bad = firstBadCandle(m15, Math.max(0, m15.length - used.m15));
+  bad = m15.firstBad(Math.max(0, m15.length - used.m15));
   if (bad >= 0) return render('bad_candle', { timeframe: 'm15', index: bad });
   return (
     gap(h1, 'h1', HOUR_MS, h1.length - used.h1) ??
@@ -122,9 +106,9 @@ function dataProblem(series: Series | undefined, now: number, used: { h1: number
  * and a breakout level more than its lookback. Liquid products (the universe's volume floors) trade
  * in every bar, so a hole means the feed lost data.
  */
-function gap(bars: readonly Candle[], tf: 'h1' | 'm15', barMs: number, from: number): string | undefined {
+function gap(bars: Bars, tf: 'h1' | 'm15', barMs: number, from: number): string | undefined {
   for (let i = Math.max(1, from + 1); i < bars.length; i++) {
-    const step = bars[i]!.ts - bars[i - 1]!.ts;
+    const step = bars.ts(i) - bars.ts(i - 1);
     if (step > barMs) return render('candle_gap', { timeframe: tf, index: i, missing_bars: Math.round(step / barMs) - 1 });
   }
   return undefined;
@@ -134,10 +118,11 @@ const HOUR_MS = TIMEFRAME_MS['1h'];
 const QUARTER_MS = TIMEFRAME_MS['15m'];
 
 /** A series whose last bar closed more than STALE_AFTER_BARS bars ago. */
-function staleness(bars: readonly Candle[], tf: 'h1' | 'm15', barMs: number, now: number): string | undefined {
-  const last = bars[bars.length - 1];
-  if (!last || now - (last.ts + barMs) <= STALE_AFTER_BARS * barMs) return undefined;
-  return render('stale_candles', { timeframe: tf, age_minutes: (now - (last.ts + barMs)) / 60_000 });
+function staleness(bars: Bars, tf: 'h1' | 'm15', barMs: number, now: number): string | undefined {
+  if (bars.length === 0) return undefined;
+  const closedAt = bars.ts(bars.length - 1) + barMs;
+  if (now - closedAt <= STALE_AFTER_BARS * barMs) return undefined;
+  return render('stale_candles', { timeframe: tf, age_minutes: (now - closedAt) / 60_000 });
 }
 
 /**
@@ -171,13 +156,13 @@ function agreement(dir: 'up' | 'down', a: number, b: number, c: number, d: numbe
 function symbolTriggers(out: Trigger[], symbol: string, s: Series, signals: TriggerSignals, t: RegimeThresholds, atr: number, atrP: number): void {
   const { h1, m15 } = s;
   const cfg = signals.triggers;
-  const last15 = m15[m15.length - 1]!.close;
-  const last1h = h1[h1.length - 1]!;
-  const move15 = obs(pctChange(m15[m15.length - 2]!.close, last15));
-  const move60 = obs(pctChange(m15[m15.length - 5]!.close, last15));
-  const change1h = obs(pctChange(h1[h1.length - 2]!.close, last1h.close));
+  const last15 = m15.close(m15.length - 1);
+  const last1h = h1.close(h1.length - 1);
+  const move15 = obs(pctChange(m15.close(m15.length - 2), last15));
+  const move60 = obs(pctChange(m15.close(m15.length - 5), last15));
+  const change1h = obs(pctChange(h1.close(h1.length - 2), last1h));
   const M = cfg.momentum_lookback_hours;
-  const changeMom = obs(pctChange(h1[h1.length - 1 - M]!.close, last1h.close));
+  const changeMom = obs(pctChange(h1.close(h1.length - 1 - M), last1h));
   const atrPct = obs(atrP);
 
   // price_move: either window past its threshold; the stronger one sets the direction (the 15m
@@ -216,7 +201,7 @@ function symbolTriggers(out: Trigger[], symbol: string, s: Series, signals: Trig
       direction,
       strength: strengthPastThreshold(ratio, t.volume_ratio_1h_24h),
       confidence: agreement(direction, move15, move60, change1h, changeMom),
-      price: last1h.close,
+      price: last1h,
       metrics: {
         atr_pct: atrPct,
         volume_ratio: ratio,
@@ -231,10 +216,10 @@ function symbolTriggers(out: Trigger[], symbol: string, s: Series, signals: Trig
   const priorFrom = Math.max(0, h1.length - 1 - N);
   const hi = highestHigh(h1, priorFrom, h1.length - 1);
   const lo = lowestLow(h1, priorFrom, h1.length - 1);
-  if (last1h.close > hi || last1h.close < lo) {
-    const up = last1h.close > hi;
+  if (last1h > hi || last1h < lo) {
+    const up = last1h > hi;
     const level = up ? hi : lo;
-    const distanceAtr = obs(Math.abs(last1h.close - level) / atr);
+    const distanceAtr = obs(Math.abs(last1h - level) / atr);
     const direction = up ? 'up' : 'down';
     out.push({
       symbol,
@@ -242,7 +227,7 @@ function symbolTriggers(out: Trigger[], symbol: string, s: Series, signals: Trig
       direction,
       strength: obs(clamp(distanceAtr, 0, 1)),
       confidence: agreement(direction, move15, move60, change1h, changeMom),
-      price: last1h.close,
+      price: last1h,
       metrics: {
         atr_pct: atrPct,
         level,
@@ -264,7 +249,7 @@ function symbolTriggers(out: Trigger[], symbol: string, s: Series, signals: Trig
       direction,
       strength: strengthPastThreshold(Math.abs(changeMom), t.momentum_min_pct),
       confidence: agreement(direction, move15, move60, change1h, changeMom),
-      price: last1h.close,
+      price: last1h,
       metrics: {
         atr_pct: atrPct,
         change_pct: changeMom,
@@ -295,7 +280,7 @@ export function scanTriggers(input: TriggerInput): TriggerScan {
     // quiet assets are part of the market too.
     if (!problem && series && series.h1.length >= L + 1) {
       const h1 = series.h1;
-      moves.push(pctChange(h1[h1.length - 1 - L]!.close, h1[h1.length - 1]!.close));
+      moves.push(pctChange(h1.close(h1.length - 1 - L), h1.close(h1.length - 1)));
     }
   }
   const regimeMovePct = obs(median(moves));
@@ -326,7 +311,7 @@ export function scanTriggers(input: TriggerInput): TriggerScan {
       continue;
     }
     const atr = atrWilder(series.h1, cfg.atr.period, Math.max(0, series.h1.length - atrWindow));
-    const atrP = (atr / series.h1[series.h1.length - 1]!.close) * 100;
+    const atrP = (atr / series.h1.close(series.h1.length - 1)) * 100;
     if (!(obs(atrP) >= cfg.atr.min_pct && obs(atrP) <= cfg.atr.max_pct)) {
       skipped.push({ symbol: a.symbol, reason: render('atr_filter', { atr_pct: atrP, min: cfg.atr.min_pct, max: cfg.atr.max_pct }) });
       continue;

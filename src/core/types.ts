@@ -2,7 +2,8 @@
 // Must not: do I/O — no files, network, clock, randomness or logging; everything comes in as arguments.
 /** Plain data passed between the cycle's stages. Stages are pure functions over these. */
 import type { TierName } from '../config/schema/universe.ts';
-import type { Bar, Candle, Product, Side } from '../exchange/types.ts';
+import type { Bar, Product, Side } from '../exchange/types.ts';
+import type { Bars } from '../exchange/bars.ts';
 
 export type { TierName };
 
@@ -11,10 +12,11 @@ export interface MarketSnapshot {
   now: number; // ms UTC
   products: readonly Product[];
   /**
-   * Closed bars per symbol, oldest first (only for symbols the loop fetched); `last`: the latest
-   * closed bar of the market's own finer timeframe (a replay of 1m/5m data), the freshest bar there is.
+   * Closed bars per symbol, oldest first, in columns (bars.ts; only for symbols the loop fetched);
+   * `last`: the latest closed bar of the market's own finer timeframe (a replay of 1m/5m data), the
+   * freshest bar there is.
    */
-  candles: Readonly<Record<string, { m15: readonly Candle[]; h1: readonly Candle[]; last?: Bar }>>;
+  candles: Readonly<Record<string, { m15: Bars; h1: Bars; last?: Bar }>>;
 }
 
 // ---- universe ----------------------------------------------------------------

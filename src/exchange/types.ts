@@ -1,4 +1,5 @@
 /** What the cycle needs from a market, shaped so sim, replay and a ccxt adapter all fit. */
+import type { Bars } from './bars.ts';
 
 export type ProductStatus = 'online' | 'cancel_only' | 'post_only' | 'limit_only' | 'offline';
 
@@ -84,9 +85,10 @@ export interface MarketData {
   fetchBarsBetween?(symbol: string, from: number, to: number): Promise<Bar[]>;
   /**
    * Optional (replay, whose data is in memory): fetchCandles and fetchBarsBetween answered at once,
-   * same results and errors, so a backtest reads a cycle's candles without a promise per read.
+   * same bars and errors, so a backtest reads a cycle's candles without a promise per read, and
+   * as columns (bars.ts) without a candle object per bar.
    */
-  candlesNow?(symbol: string, timeframe: Timeframe, limit: number): Candle[];
+  barsNow?(symbol: string, timeframe: Timeframe, limit: number): Bars;
   barsBetweenNow?(symbol: string, from: number, to: number): Bar[];
 }
 

@@ -3,15 +3,15 @@
  * between two cycles, or, from a market without bars to replay, the book at this poll.
  */
 import type { MarketStep } from '../core/fills.ts';
-import type { Candle, MarketData, Product } from '../exchange/types.ts';
+import type { MarketData, Product } from '../exchange/types.ts';
 
 /**
  * Steps from `from` (the previous cycle) to `now`. Bars: open/high/low as they are, their volume,
  * half of the row's spread (else of the book's). A book: one step from `from` seen at `now`, open = mid, low = ask,
- * high = bid, and the volume of the last closed 15m bar (`lastM15`, from the cycle's candles) scaled
+ * high = bid, and the volume of the last closed 15m bar (`lastM15Volume`, from the cycle's candles) scaled
  * to the time since `from` (an estimate; unknown without one: no cap).
  */
-export async function stepsSince(market: MarketData, product: Product, from: number, now: number, lastM15: Candle | undefined): Promise<MarketStep[]> {
+export async function stepsSince(market: MarketData, product: Product, from: number, now: number, lastM15Volume: number | undefined): Promise<MarketStep[]> {
   const { bid, ask } = product;
   const bookHalf = bid > 0 && ask >= bid ? (ask - bid) / (ask + bid) : 0;
   if (market.fetchBarsBetween) {
@@ -28,7 +28,7 @@ export async function stepsSince(market: MarketData, product: Product, from: num
     }));
   }
   if (!(bid > 0 && ask >= bid)) return [];
-  const volume = lastM15 ? (lastM15.volume * (now - from)) / (15 * 60_000) : Number.NaN;
+  const volume = lastM15Volume !== undefined ? (lastM15Volume * (now - from)) / (15 * 60_000) : Number.NaN;
   // The book stands for the whole stretch since the previous poll: an order placed then meets it, however long the interval.
   return [{ ts: from, at: now, arrivesAtOpen: false, open: (bid + ask) / 2, high: bid, low: ask, halfSpread: bookHalf, volume }];
 }

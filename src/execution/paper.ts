@@ -150,7 +150,9 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
       const product = products.get(symbol);
       // No usable market for it this cycle: its orders wait (and may expire), its stops are checked next time.
       if (!product || !usableBook(product)) continue;
-      for (const step of await stepsSince(market, product, from, ctx.now, ctx.candles[symbol]?.m15.at(-1))) timeline.push({ symbol, step, product });
+      const m15 = ctx.candles[symbol]?.m15;
+      const lastM15Volume = m15 && m15.length > 0 ? m15.volume(m15.length - 1) : undefined;
+      for (const step of await stepsSince(market, product, from, ctx.now, lastM15Volume)) timeline.push({ symbol, step, product });
     }
     timeline.sort((a, b) => a.step.at - b.step.at || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 

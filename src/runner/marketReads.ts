@@ -3,6 +3,7 @@
  * per symbol. A failed read becomes DataUnavailable, which the cycle records as its stop reason.
  */
 import type { MarketSnapshot } from '../core/types.ts';
+import { Bars } from '../exchange/bars.ts';
 import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import { mapLimit } from '../exchange/ccxt/mapLimit.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
@@ -33,7 +34,7 @@ export const fetchProducts = (market: MarketData): Promise<Product[]> => market.
  */
 export async function fetchCandles(market: MarketData, symbols: string[], now: number): Promise<MarketSnapshot['candles']> {
   const list = [...new Set(symbols)];
-  if (market.candlesNow) return candlesNow(market, market.candlesNow, list, now);
+  if (market.barsNow) return barsNow(market, market.barsNow, list, now);
   const got: (MarketSnapshot['candles'][string] | { failed: unknown } | undefined)[] = new Array(list.length);
   // A failure stops further symbols (as the one-by-one loop always did); the ones in flight finish.
   const read = mapLimit([...list.keys()], market.readConcurrency ?? 1, async (i) => {
@@ -45,7 +46,9 @@ export async function fetchCandles(market: MarketData, symbols: string[], now: n
         market.fetchBarsBetween ? market.fetchBarsBetween(symbol, now - 15 * 60_000, now) : [],
       ]);
       const last = finer.at(-1);
-      got[i] = last ? { m15, h1, last } : { m15, h1 };
+      // Into columns once per read: the stages read bars by index (exchange/bars.ts).
+      const bars = { m15: Bars.of(m15), h1: Bars.of(h1) };
+      got[i] = last ? { ...bars, last } : bars;
     } catch (e) {
       got[i] = { failed: e };
       throw e;
@@ -64,9 +67,10 @@ export async function fetchCandles(market: MarketData, symbols: string[], now: n
 
 /**
  * fetchCandles from a market with its data in memory (replay): the same reads one by one, answered
- * at once (no promise per read); the first failing symbol stops the reads and is reported.
+ * at once (no promise per read) as windows over its columns; the first failing symbol stops the
+ * reads and is reported.
  */
-function candlesNow(market: MarketData, read: NonNullable<MarketData['candlesNow']>, list: readonly string[], now: number): MarketSnapshot['candles'] {
+function barsNow(market: MarketData, read: NonNullable<MarketData['barsNow']>, list: readonly string[], now: number): MarketSnapshot['candles'] {
   const candles: Record<string, MarketSnapshot['candles'][string]> = {};
   for (const symbol of list) {
     try {

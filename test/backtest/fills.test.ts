@@ -18,6 +18,7 @@ import { VirtualClock } from '../../src/runner/clock.ts';
 import { StateStore } from '../../src/state/store.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { testPolicy } from '../helpers/policy.ts';
+import { Bars } from '../../src/exchange/bars.ts';
 
 const T0 = Date.UTC(2025, 0, 1);
 const MIN = 60_000;
@@ -215,8 +216,10 @@ describe('backtest fills on hand-made candles', () => {
     // The loop's book check at 00:10: the 15m and 1h bars closed at 00:00 at 100, the 5-minute bar at 00:10 at 75, the book ~75.
     const products = await b.market.listProducts();
     const last = (await b.market.fetchBarsBetween!('BTC-USD', T0 - 5 * MIN, T0 + 10 * MIN)).at(-1)!;
-    const candles = { 'BTC-USD': { m15: await b.market.fetchCandles('BTC-USD', '15m', 96), h1: await b.market.fetchCandles('BTC-USD', '1h', 168), last } };
-    expect([candles['BTC-USD'].m15.at(-1)!.close, candles['BTC-USD'].h1.at(-1)!.close, last.close]).toEqual([100, 100, 75]);
+    const m15 = await b.market.fetchCandles('BTC-USD', '15m', 96);
+    const h1 = await b.market.fetchCandles('BTC-USD', '1h', 168);
+    expect([m15.at(-1)!.close, h1.at(-1)!.close, last.close]).toEqual([100, 100, 75]);
+    const candles = { 'BTC-USD': { m15: Bars.of(m15), h1: Bars.of(h1), last } };
     expect(checkBooks({ products, candles, maxDisagreementPct: 20 }).rejected).toEqual([]);
     expect(products[0]!.bid).toBe(75); // spread_bps 0: bid at the close, ask one tick above: positions are marked at 75
   });
@@ -240,7 +243,7 @@ describe('one fill model for PAPER and backtests', () => {
     }
   }
   /** The cycle's last 15m bar: 15,000 units, 1,000 a minute, as the backtest's bars. */
-  const candles = { 'BTC-USD': { m15: [{ ts: T0, open: 100, high: 100, low: 100, close: 100, volume: 15_000 }], h1: [] } };
+  const candles = { 'BTC-USD': { m15: Bars.of([{ ts: T0, open: 100, high: 100, low: 100, close: 100, volume: 15_000 }]), h1: Bars.of([]) } };
   const bookAt = (p: number): Product => ({
     symbol: 'BTC-USD', base: 'BTC', quote: 'USD', price: p, bid: p * 0.9995, ask: p * 1.0005, volume24hUsd: 1e9, status: 'online',
     baseIncrement: 1e-8, priceIncrement: 0.0001, minBaseQty: 1e-8, minNotionalUsd: 1,

@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createReplayExchange, loadReplayData, spreadFromVolume, splitHour } from '../../src/exchange/replay/index.ts';
+import { Bars } from '../../src/exchange/bars.ts';
+import { splitHoursView } from '../../src/exchange/replay/timeframes.ts';
 import { VirtualClock } from '../../src/runner/clock.ts';
 import { tempDir } from '../helpers/cli.ts';
 
@@ -22,6 +24,33 @@ const flatHours = () =>
     'timestamp,open,high,low,close,volume,spread_bps',
     ...Array.from({ length: 30 }, (_, h) => `${T0 + h * H},100,100,100,100,10,${h === 29 ? 20 : ''}`),
   ]);
+
+describe('bad bars in replayed windows', () => {
+  // The replay checks each view's bars once, when it builds the view; its windows skip the per-cycle
+  // check only when every bar passed. The reader refuses rows that break the check's rules, so a bad
+  // bar can only come from columns built past it: here an hour whose open (104) lies above its high
+  // (100), whose first derived quarter (a down hour: high early) then has high 100 < low
+  // min(104, 104 - (104 - 96) / 4 = 102) = 102.
+  it('a view holding a bad bar then its windows are checked every time: the bad quarter is found at its index', () => {
+    const f = (xs: number[]) => Float64Array.from(xs);
+    const series = { symbol: 'AAA-USD', length: 2, ts: f([T0, T0 + H]), open: f([100, 104]), high: f([101, 100]), low: f([99, 95]), close: f([100, 96]), volume: f([10, 10]), spreadBps: f([Number.NaN, Number.NaN]), volume24hUsd: f([Number.NaN, Number.NaN]), cumUsd: f([0, 1000, 1960]) };
+    const view = splitHoursView(series);
+    expect(view.allGood).toBe(false);
+    const w = new Bars(view.cols, 3, 5, view.allGood); // the last quarter of hour 0, the four of hour 1
+    expect([w.high(1), w.low(1)]).toEqual([100, 102]);
+    expect(w.firstBad()).toBe(1);
+  });
+
+  it('rows the reader accepts then every window is clean, and the same bars copied into plain columns agree', () => {
+    const m = createReplayExchange({ data: flatHours(), clock: new VirtualClock(T0 + 30 * H) });
+    for (const tf of ['15m', '1h'] as const) {
+      const w = m.barsNow('BBB-USD', tf, 20);
+      expect(w.length).toBe(20);
+      expect(w.firstBad()).toBe(-1);
+      expect(Bars.of(w.toCandles()).firstBad()).toBe(-1);
+    }
+  });
+});
 
 describe('deriving 15m bars from 1h bars', () => {
   it('up hour then straight-line closes, low first, high last, a quarter of the volume each', () => {

@@ -3,12 +3,13 @@ import { checkBooks, withoutRejected } from '../../src/core/bookCheck.ts';
 import type { MarketSnapshot, UniverseResult } from '../../src/core/types.ts';
 import type { Candle, Product } from '../../src/exchange/types.ts';
 import { testProduct } from '../helpers/product.ts';
+import { Bars } from '../../src/exchange/bars.ts';
 
 /** A product with a 1000 mid (999.9 / 1000.1). */
 const product = (symbol: string, o: Partial<Product> = {}): Product => testProduct(symbol, { price: 1000, bid: 999.9, ask: 1000.1, ...o });
 const bar = (ts: number, close: number): Candle => ({ ts, open: close, high: close, low: close, close, volume: 1 });
 /** Two 15m bars and two 1h bars ending at the given closes, the last of each closing at 01:00. */
-const series = (m15Close: number, h1Close = m15Close) => ({ m15: [bar(1_800_000, 1000), bar(2_700_000, m15Close)], h1: [bar(-3_600_000, 1000), bar(0, h1Close)] });
+const series = (m15Close: number, h1Close = m15Close) => ({ m15: Bars.of([bar(1_800_000, 1000), bar(2_700_000, m15Close)]), h1: Bars.of([bar(-3_600_000, 1000), bar(0, h1Close)]) });
 const check = (products: Product[], candles: MarketSnapshot['candles'], maxDisagreementPct = 20) => checkBooks({ products, candles, maxDisagreementPct });
 
 describe('checkBooks', () => {
@@ -45,12 +46,12 @@ describe('checkBooks', () => {
 
   it('a fall in the 15m bar after the last 1h close then a price: the 1h close 1000 agrees with the open of the bar after it', () => {
     // At 01:15: the 1h bar closed at 01:00 at 1000; the 15m bar 01:00–01:15 opened at 1000 and closed at 750.
-    const s = { m15: [bar(2_700_000, 1000), { ts: 3_600_000, open: 1000, high: 1000, low: 740, close: 750, volume: 1 }], h1: [bar(0, 1000)] };
+    const s = { m15: Bars.of([bar(2_700_000, 1000), { ts: 3_600_000, open: 1000, high: 1000, low: 740, close: 750, volume: 1 }]), h1: Bars.of([bar(0, 1000)]) };
     expect(check([product('BTC-USD', { price: 750, bid: 749.9, ask: 750.1 })], { 'BTC-USD': s }).rejected).toEqual([]);
   });
 
   it('a spiked 1h close 100x the open of the 15m bar after it then price_mismatch naming both', () => {
-    const s = { m15: [bar(2_700_000, 1000), { ts: 3_600_000, open: 1000, high: 1000, low: 990, close: 995, volume: 1 }], h1: [bar(0, 100_000)] };
+    const s = { m15: Bars.of([bar(2_700_000, 1000), { ts: 3_600_000, open: 1000, high: 1000, low: 990, close: 995, volume: 1 }]), h1: Bars.of([bar(0, 100_000)]) };
     expect(check([product('BTC-USD')], { 'BTC-USD': s }).rejected[0]!.detail).toBe('close_1h=100000, open_15m=1000, apart_pct=9900, max_pct=20');
   });
 

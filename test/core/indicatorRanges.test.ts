@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { atrWilder, highestHigh, lowestLow, median } from '../../src/core/indicators.ts';
 import type { Candle } from '../../src/exchange/types.ts';
+import { Bars } from '../../src/exchange/bars.ts';
 
 const bar = (i: number, high: number, low: number, close: number): Candle => ({ ts: i * 3_600_000, open: close, high, low, close, volume: 1 });
 // Every close is 10, so each true range is high - low: 2, 4, 6, 3 (bars 1-4).
-const cs = [bar(0, 11, 9, 10), bar(1, 11, 9, 10), bar(2, 12, 8, 10), bar(3, 13, 7, 10), bar(4, 11.5, 8.5, 10)];
+const list = [bar(0, 11, 9, 10), bar(1, 11, 9, 10), bar(2, 12, 8, 10), bar(3, 13, 7, 10), bar(4, 11.5, 8.5, 10)];
+const cs = Bars.of(list);
 
 describe('indicators over part of a series (no slice)', () => {
   it('ATR from bar 1 with period 2 then true ranges 4 6 3: seed 5, then (5 + 3) / 2 = 4, as over the slice', () => {
     expect(atrWilder(cs, 2, 1)).toBe(4);
-    expect(atrWilder(cs.slice(1), 2)).toBe(4);
+    expect(atrWilder(Bars.of(list.slice(1)), 2)).toBe(4);
   });
 
   it('ATR from a bar that leaves fewer than period + 1 candles then NaN', () => {

@@ -5,6 +5,7 @@ import { classifyRegime, h1BarsNeeded, scanTriggers, strengthPastThreshold } fro
 import type { MarketSnapshot, Trigger, UniverseAsset } from '../../src/core/types.ts';
 import type { Candle, Product } from '../../src/exchange/types.ts';
 import { testProduct } from '../helpers/product.ts';
+import { Bars } from '../../src/exchange/bars.ts';
 
 const NOW = Date.UTC(2025, 10, 15, 12, 0, 0);
 const H = 3_600_000;
@@ -70,7 +71,7 @@ const asset = (symbol: string): UniverseAsset => ({ symbol, tier: 'tier_1', prod
  */
 function scan(data: Record<string, Series | undefined>, signals: TriggerSignals = base, anchors = true) {
   const all: Record<string, Series | undefined> = anchors ? { 'AN1-USD': series(), 'AN2-USD': series(), ...data } : data;
-  const candles = Object.fromEntries(Object.entries(all).filter(([, s]) => s !== undefined)) as MarketSnapshot['candles'];
+  const candles: MarketSnapshot['candles'] = Object.fromEntries(Object.entries(all).flatMap(([k, s]) => (s ? [[k, { m15: Bars.of(s.m15), h1: Bars.of(s.h1) }]] : [])));
   const snapshot: MarketSnapshot = { now: NOW, products: [], candles };
   return scanTriggers({ signals, assets: Object.keys(all).map(asset), snapshot });
 }

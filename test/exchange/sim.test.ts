@@ -7,6 +7,7 @@ import { selectUniverse } from '../../src/core/universe.ts';
 import { createSimExchange, SIM_DEFAULT_START, SIM_HISTORY_DAYS, SIM_RETAIN_DAYS, type SimExchange } from '../../src/exchange/sim/index.ts';
 import type { Candle, Product } from '../../src/exchange/types.ts';
 import { VirtualClock, type Clock } from '../../src/runner/clock.ts';
+import { Bars } from '../../src/exchange/bars.ts';
 
 const MIN = 60_000;
 const Q = 15 * MIN;
@@ -299,7 +300,7 @@ describe('sim market behaviour over a run', () => {
       const h1 = await market.fetchCandles(s, '1h', 24 * 3);
       for (let end = 25; end <= h1.length; end++) {
         hours++;
-        if (volumeRatio(h1.slice(0, end), 24) >= 2.5) spikes++;
+        if (volumeRatio(Bars.of(h1.slice(0, end)), 24) >= 2.5) spikes++;
       }
     }
     expect(spikes).toBeGreaterThan(0);
@@ -319,7 +320,7 @@ describe('sim market behaviour over a run', () => {
       for (const e of u.excluded) excluded.add(`${e.symbol}:${e.reason}`);
       const candles: Record<string, MarketSnapshot['candles'][string]> = {};
       for (const a of u.assets) {
-        candles[a.symbol] = { m15: await market.fetchCandles(a.symbol, '15m', 96), h1: await market.fetchCandles(a.symbol, '1h', 168) };
+        candles[a.symbol] = { m15: Bars.of(await market.fetchCandles(a.symbol, '15m', 96)), h1: Bars.of(await market.fetchCandles(a.symbol, '1h', 168)) };
       }
       const scan = scanTriggers({ signals: config.signals, assets: u.assets, snapshot: { now, products, candles } });
       if (scan.triggers.length > 0) withTriggers++;

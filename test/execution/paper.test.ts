@@ -8,6 +8,7 @@ import { createPaperExecutor, type PaperExecutorOptions } from '../../src/execut
 import type { Executor } from '../../src/execution/types.ts';
 import { StateStore } from '../../src/state/store.ts';
 import { testPolicy } from '../helpers/policy.ts';
+import { Bars } from '../../src/exchange/bars.ts';
 
 const NOW = Date.UTC(2025, 0, 6, 12, 0);
 const MIN = 60_000;
@@ -71,7 +72,7 @@ const paper = (cash = 10_000, mode?: 'BACKTEST') => createPaperExecutor({ store:
 /** One poll: the market shows `books` at `now`; what the executor settles then. */
 const poll = (ex: Executor, now: number, ...books: Product[]): Promise<OrderOutcome[]> => {
   market.books = books;
-  return ex.settle!({ now, products: books, candles: Object.fromEntries(books.map((b) => [b.symbol, { m15: [M15], h1: [] }])), orderId: (symbol, side) => `t-${now}-${symbol}-${side}` });
+  return ex.settle!({ now, products: books, candles: Object.fromEntries(books.map((b) => [b.symbol, { m15: Bars.of([M15]), h1: Bars.of([]) }])), orderId: (symbol, side) => `t-${now}-${symbol}-${side}` });
 };
 
 beforeEach(() => {

@@ -1,9 +1,10 @@
 /**
  * The replay exchange: candles from files served to the loop as a MarketData, at the time of an
  * injected (virtual) clock. Everything the loop asks for each cycle comes from arrays built at
- * load: products need two binary searches per symbol, candles a binary search and one slice.
+ * load: products need two binary searches per symbol, candles a search and a window over columns.
  */
 import type { Clock } from '../../runner/clock.ts';
+import { Bars } from '../bars.ts';
 import { TIMEFRAME_MS, type Bar, type Candle, type MarketData, type Product, type Timeframe } from '../types.ts';
 import { deriveProduct, productRules, type ProductRules } from './products.ts';
 import type { GivenRules } from './productsFile.ts';
@@ -34,7 +35,7 @@ export function createReplayExchange(opts: ReplayExchangeOptions): ReplayExchang
 
 /**
  * The 15m and 1h bars of a series, built on first use and shared by every replay of the same loaded
- * data in this process (a sweep worker runs many configurations over one parse; bars are frozen).
+ * data in this process (a sweep worker runs many configurations over one parse; windows only read them).
  */
 const builtViews = new WeakMap<SymbolSeries, Partial<Record<Timeframe, CandleView>>>();
 
@@ -116,21 +117,22 @@ class ReplayMarket implements ReplayExchange {
   }
 
   async fetchCandles(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
-    return this.candlesNow(symbol, timeframe, limit);
+    return this.barsNow(symbol, timeframe, limit).toCandles();
   }
 
   async fetchBarsBetween(symbol: string, from: number, to: number): Promise<Bar[]> {
     return this.barsBetweenNow(symbol, from, to);
   }
 
-  candlesNow(symbol: string, timeframe: Timeframe, limit: number): Candle[] {
+  barsNow(symbol: string, timeframe: Timeframe, limit: number): Bars {
     const st = this.bySymbol.get(symbol);
     if (!st) throw new Error(`replay: no candles for "${symbol}" in the data (${this.states.length} symbols, e.g. ${this.data.symbols.slice(0, 3).join(', ')})`);
     if (!(timeframe in TIMEFRAME_MS)) throw new Error(`replay: unsupported timeframe "${timeframe}" (15m or 1h)`);
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`replay: limit must be a whole number >= 0, got ${limit}`);
     const view = (st.views[timeframe] ??= this.buildView(st.series, timeframe));
     const end = servedBy(view, this.clock.now());
-    return view.list.slice(Math.max(0, end - limit), end);
+    const from = Math.max(0, end - limit);
+    return new Bars(view.cols, from, end - from, view.allGood);
   }
 
   barsBetweenNow(symbol: string, from: number, to: number): Bar[] {

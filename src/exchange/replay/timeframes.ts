@@ -18,13 +18,17 @@
  * change; the 15m move is a quarter of the hour's move, so `price_move_15m_pct` fires only on
  * hours that moved about four times that threshold. There is no intra-hour volatility to find.
  */
+import { Bars, type BarColumns } from '../bars.ts';
 import type { Candle } from '../types.ts';
 import type { SymbolSeries } from './series.ts';
 
-/** Bars of one timeframe for one symbol, oldest first, with when each becomes known. */
+/** Bars of one timeframe for one symbol in columns, oldest first, with when each becomes known. */
 export interface CandleView {
-  list: Candle[];
-  /** Non-decreasing: list[i] is served once the clock is at or past closesAt[i]. */
+  cols: BarColumns;
+  length: number;
+  /** Every bar passed Bars.firstBad when the view was built: windows need no check per cycle. */
+  allGood: boolean;
+  /** Non-decreasing: bar i is served once the clock is at or past closesAt[i]. */
   closesAt: Float64Array;
   /** The count of bars last served (a hint for the next search; views are shared, so only a hint). */
   servedAt: number;
@@ -33,26 +37,31 @@ export interface CandleView {
 const M15 = 15 * 60_000;
 const H1 = 60 * 60_000;
 
-// Served candles are shared by every cycle that asks for them, so they are frozen: a stage that
-// tried to edit one would otherwise change what the next cycle sees.
-const candle = (ts: number, open: number, high: number, low: number, close: number, volume: number): Candle =>
-  Object.freeze({ ts, open, high, low, close, volume });
+/** A view of `length` bars of `cols`, checked once for bad bars (a bad row the reader let through, a split of a malformed hour). */
+const view = (cols: BarColumns, length: number, closesAt: Float64Array): CandleView => ({
+  cols,
+  length,
+  allGood: new Bars(cols, 0, length).firstBad() === -1,
+  closesAt,
+  servedAt: 0,
+});
 
-/** The data's own bars as candles. */
+type Writable = { [K in keyof BarColumns]: Float64Array };
+const columns = (n: number): Writable => ({ ts: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) });
+
+/** The data's own bars: the series' columns themselves. */
 export function nativeView(s: SymbolSeries, intervalMs: number): CandleView {
-  const list: Candle[] = new Array(s.length);
   const closesAt = new Float64Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    list[i] = candle(s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
-    closesAt[i] = s.ts[i]! + intervalMs;
-  }
-  return { list, closesAt, servedAt: 0 };
+  for (let i = 0; i < s.length; i++) closesAt[i] = s.ts[i]! + intervalMs;
+  return view(s, s.length, closesAt);
 }
 
 /** Bars of `targetMs` (a multiple of the data interval) from the aligned data bars in each bucket. */
 export function aggregateView(s: SymbolSeries, targetMs: number): CandleView {
-  const list: Candle[] = [];
-  const closes: number[] = [];
+  // At most one bucket per data bar: columns of that size, used up to the bucket count.
+  const cols = columns(s.length);
+  const closesAt = new Float64Array(s.length);
+  let n = 0;
   let i = 0;
   while (i < s.length) {
     const bucket = Math.floor(s.ts[i]! / targetMs) * targetMs;
@@ -68,32 +77,41 @@ export function aggregateView(s: SymbolSeries, targetMs: number): CandleView {
       volume += s.volume[i]!;
       close = s.close[i]!;
     }
-    list.push(candle(bucket, open, high, low, close, volume));
-    closes.push(end);
+    write(cols, n, bucket, open, high, low, close, volume);
+    closesAt[n++] = end;
   }
-  return { list, closesAt: Float64Array.from(closes), servedAt: 0 };
+  return view(cols, n, closesAt.subarray(0, n));
 }
 
 /** Four 15m bars per 1h bar by the documented straight-line rule; all four known when the hour closes. */
 export function splitHoursView(s: SymbolSeries): CandleView {
-  const list: Candle[] = new Array(s.length * 4);
+  const cols = columns(s.length * 4);
   const closesAt = new Float64Array(s.length * 4);
   for (let i = 0; i < s.length; i++) {
-    splitHourInto(list, 4 * i, s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
+    splitHourInto(cols, 4 * i, s.ts[i]!, s.open[i]!, s.high[i]!, s.low[i]!, s.close[i]!, s.volume[i]!);
     closesAt.fill(s.ts[i]! + H1, 4 * i, 4 * i + 4);
   }
-  return { list, closesAt, servedAt: 0 };
+  return view(cols, s.length * 4, closesAt);
 }
 
 /** The four 15m bars of one hour (the rule, checked by hand in the tests). */
 export function splitHour(ts: number, open: number, high: number, low: number, close: number, volume: number): Candle[] {
-  const out: Candle[] = new Array(4);
-  splitHourInto(out, 0, ts, open, high, low, close, volume);
-  return out;
+  const cols = columns(4);
+  splitHourInto(cols, 0, ts, open, high, low, close, volume);
+  return new Bars(cols, 0, 4).toCandles();
 }
 
-/** Writes the four 15m bars of one hour into out[at..at+3] (no intermediate arrays: a year is a million bars). */
-function splitHourInto(out: Candle[], at: number, ts: number, open: number, high: number, low: number, close: number, volume: number): void {
+const write = (c: Writable, i: number, ts: number, open: number, high: number, low: number, close: number, volume: number): void => {
+  c.ts[i] = ts;
+  c.open[i] = open;
+  c.high[i] = high;
+  c.low[i] = low;
+  c.close[i] = close;
+  c.volume[i] = volume;
+};
+
+/** Writes the four 15m bars of one hour at at..at+3 of the columns. */
+function splitHourInto(out: Writable, at: number, ts: number, open: number, high: number, low: number, close: number, volume: number): void {
   const step = (close - open) / 4;
   const up = close >= open;
   const v = volume / 4;
@@ -105,7 +123,7 @@ function splitHourInto(out: Candle[], at: number, ts: number, open: number, high
     // Up hour: low early, high late. Down hour: high early, low late.
     if (q === (up ? 0 : 3)) l = low;
     if (q === (up ? 3 : 0)) h = high;
-    out[at + q] = candle(ts + q * M15, o, h, l, c, v);
+    write(out, at + q, ts + q * M15, o, h, l, c, v);
     o = c;
   }
 }
