@@ -36,8 +36,23 @@ export interface OrderFigures {
 
 const codeOf = (text: string): string => text.split(':')[0]!.trim();
 
+/** What orderFigures reads of a cycle record. */
+export type OrderFacts = Pick<CycleRecord, 'timestamp' | 'orders' | 'proposal_rejections'>;
+
+const NO_REJECTIONS: CycleRecord['proposal_rejections'] = Object.freeze({});
+
+/** Of a cycle's proposal rejections, only those orderFigures counts (order sizing and pre-trade codes). */
+export function orderRejections(rejections: CycleRecord['proposal_rejections']): CycleRecord['proposal_rejections'] {
+  let kept: Record<string, string[]> | undefined;
+  for (const [symbol, denials] of Object.entries(rejections)) {
+    const orders = denials.filter((d) => ORDER_CODES.has(codeOf(d)));
+    if (orders.length > 0) (kept ??= {})[symbol] = orders;
+  }
+  return kept ?? NO_REJECTIONS;
+}
+
 /** Order figures of a run's cycle records. */
-export function orderFigures(records: readonly CycleRecord[]): OrderFigures {
+export function orderFigures(records: readonly OrderFacts[]): OrderFigures {
   const events: OrderEvent[] = [];
   const refused: string[] = [];
   for (const r of records) {

@@ -8,7 +8,7 @@ import type { CycleRecord } from '../core/auditRecord.ts';
 import type { SkippedRows } from '../exchange/replay/index.ts';
 import type { FillModelParams } from '../execution/fillParams.ts';
 import type { FillRow, ReconcileReport } from '../state/types.ts';
-import { orderFigures, type OrderEvent } from './orders.ts';
+import { orderFigures, orderRejections, type OrderEvent, type OrderFacts } from './orders.ts';
 import { countBy, exposure, maxDrawdown, tradeStats, type EquityPoint } from './stats.ts';
 import { renderTable } from '../table.ts';
 
@@ -83,8 +83,8 @@ export interface ReportInput {
   to: number;
   cycleInterval: string;
   startingCashUsd: number;
-  /** The run's cycle records; the runner hands them over without `universe` and `triggers` (not read here). */
-  records: readonly CycleRecord[];
+  /** What the report reads of the run's cycle records (the runner keeps only this, see ReportCycle). */
+  records: readonly ReportCycle[];
   fills: readonly FillRow[];
   reconcile: ReconcileReport;
 }
@@ -93,8 +93,27 @@ const r2 = (x: number): number => Math.round(x * 100) / 100 + 0; // + 0 turns -0
 const r2n = (x: number | null): number | null => (x === null ? null : r2(x));
 const iso = (ts: number | null): string | null => (ts === null ? null : new Date(ts).toISOString());
 
+/**
+ * What the report reads of a cycle record: its time, status, PnL figures and orders, and the
+ * rejections that were orders' (orderRejections). A year of whole records held in memory was most
+ * of what the garbage collector kept copying and promoting; the rest stays in the audit log.
+ */
+export type ReportCycle = Pick<CycleRecord, 'status' | 'no_trade_reason' | 'pnl'> & OrderFacts;
+
+/** A cycle record as the report keeps it. */
+export const reportCycle = (r: CycleRecord): ReportCycle => ({
+  timestamp: r.timestamp,
+  status: r.status,
+  no_trade_reason: r.no_trade_reason,
+  // A copy: holding the record's own pnl object made V8 allocate every record, whole, straight into
+  // the old generation (an object literal's nested objects share its pretenuring decision).
+  pnl: { ...r.pnl },
+  orders: r.orders,
+  proposal_rejections: orderRejections(r.proposal_rejections),
+});
+
 /** The curve the report and the chart use: equity after each cycle. */
-export const equityCurve = (records: readonly CycleRecord[]): EquityPoint[] =>
+export const equityCurve = (records: readonly ReportCycle[]): EquityPoint[] =>
   records.map((r) => ({ ts: Date.parse(r.timestamp), equityUsd: r.pnl.equity_usd, cashUsd: r.pnl.cash_usd, openPositions: r.pnl.open_positions }));
 
 /** Builds the report from a finished run. */

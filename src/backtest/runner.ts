@@ -22,7 +22,7 @@ import { BacktestLoop } from './loop.ts';
 import { freshRunDir } from './outDir.ts';
 import { moveInto, removeScratch, scratchDir } from './scratch.ts';
 import { noProgress, type Progress } from './progress.ts';
-import { buildReport, equityCurve, renderReport, type BacktestReport, type DataInfo } from './report.ts';
+import { buildReport, equityCurve, renderReport, reportCycle, type BacktestReport, type DataInfo, type ReportCycle } from './report.ts';
 import type { EquityPoint } from './stats.ts';
 
 const YIELD_EVERY = 64;
@@ -148,7 +148,7 @@ async function replay(
   }
 
   const progress = opts.progress ?? noProgress;
-  const records: CycleRecord[] = [];
+  const records: ReportCycle[] = [];
   await loop.start();
   let reason = 'backtest_complete';
   try {
@@ -158,7 +158,7 @@ async function replay(
       if (k % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
       if (opts.signal?.aborted) throw new BacktestInterrupted(k, period.cycles);
       clock.advance(period.from + k * period.intervalMs - clock.now());
-      records.push(forReport(await loop.runCycle()));
+      records.push(reportCycle(await loop.runCycle()));
       progress.update(k + 1, period.cycles);
     }
   } catch (e) {
@@ -202,12 +202,6 @@ async function replay(
   writeFileSync(join(dir, 'equity.svg'), equityChartSvg([{ label: configHash, points: curve }], { title: `equity, config ${configHash}`, startingUsd: startingCashUsd }));
   return { configHash, auditFile: loop.auditFile, report, curve, wallLatencies: loop.wallLatencies };
 }
-
-/**
- * What the report keeps of a cycle record: all but the universe and trigger details (those stay in
- * the audit log; a year of them held in memory was most of what the garbage collector kept copying).
- */
-const forReport = (r: CycleRecord): CycleRecord => ({ ...r, universe: null, triggers: null });
 
 /** The report's data block; file names in bad-row examples are made relative to the data path. */
 export function dataInfo(data: ReplayData, dataPath: string, m15: DataInfo['m15_bars']): DataInfo {

@@ -6,20 +6,21 @@
  */
 import type { Product } from '../exchange/types.ts';
 
-// Keyed by the array itself, so an index lives exactly as long as its snapshot's product list.
-// Product lists are read-only by contract (MarketSnapshot.products): the loop builds a new one
-// each cycle, so an index can never describe a list that changed after it was built.
-const indexes = new WeakMap<readonly Product[], ReadonlyMap<string, Product>>();
+// The indexes of the last two lists asked for (a cycle asks for its listing's, then for its checked
+// list's from several stages), keyed by the array itself: product lists are read-only by contract
+// (MarketSnapshot.products) and the loop builds new ones each cycle, so an index can never describe
+// a list that changed after it was built. Not a WeakMap: the young-generation collector kept every
+// entry's value alive, so a year-long backtest promoted every product it ever listed to the old
+// generation (60 MB of the run's garbage).
+const recent: { list: readonly Product[]; index: ReadonlyMap<string, Product> }[] = [];
 
 /** symbol → product for `products` (the last listing wins, as `new Map(...)` would), built once per list. */
 export function productsBySymbol(products: readonly Product[]): ReadonlyMap<string, Product> {
-  let index = indexes.get(products);
-  if (index === undefined) {
-    // A loop, not new Map(products.map(...)): no pair arrays and no iterator results to collect.
-    const bySymbol = new Map<string, Product>();
-    for (const p of products) bySymbol.set(p.symbol, p);
-    index = bySymbol;
-    indexes.set(products, index);
-  }
+  for (const r of recent) if (r.list === products) return r.index;
+  // A loop, not new Map(products.map(...)): no pair arrays and no iterator results to collect.
+  const index = new Map<string, Product>();
+  for (const p of products) index.set(p.symbol, p);
+  recent.unshift({ list: products, index });
+  recent.length = Math.min(recent.length, 2);
   return index;
 }

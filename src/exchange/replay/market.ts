@@ -26,6 +26,7 @@ export interface ReplayExchange extends MarketData {
   readonly data: ReplayData;
   /** How the 15m bars are made: 'data' (the files' own), 'aggregated' or 'derived' (from 1h, see timeframes.ts). */
   readonly m15Source: 'data' | 'aggregated' | 'derived';
+  barsNow(symbol: string, timeframe: Timeframe, limit: number): Bars;
 }
 
 /** A market replaying `data` at `clock`'s time. */
