@@ -44,58 +44,69 @@ const sameBook = (a: Product, b: Product): boolean => a.bid === b.bid && a.ask =
 const M15_MS = 900_000;
 const H1_MS = 3_600_000;
 
-interface Series {
-  name: string; // last | 15m | 1h
-  bars: Bars;
-  intervalMs: number;
-  close: number;
-  closedAt: number;
-}
+// A symbol's series, finest first, by number (0: the market's own finer bar, 1: 15m, 2: 1h): this
+// runs for every listed symbol every cycle, so it works on indexes and numbers and builds text
+// only for a disagreement (an object per series and per comparison was a tenth of a backtest's garbage).
+const NAMES = ['last', '15m', '1h'] as const;
+type Candles = MarketSnapshot['candles'][string];
+const barsOf = (c: Candles, last: Bars | undefined, k: number): Bars | undefined => (k === 0 ? last : k === 1 ? c.m15 : c.h1);
+const msOf = (c: Candles, k: number): number => (k === 0 ? c.last!.intervalMs : k === 1 ? M15_MS : H1_MS);
 
-/** A series whose last bar has a usable close; undefined otherwise. */
-function seriesOf(name: string, bars: Bars | undefined, intervalMs: number): Series | undefined {
-  const close = lastClose(bars);
-  return close === undefined ? undefined : { name, bars: bars!, intervalMs, close, closedAt: bars!.ts(bars!.length - 1) + intervalMs };
-}
-
-/** The finer series' price at `at`: the close of its bar that closed then, else the open of its bar that opened then. */
-function priceAt(s: Series, at: number): { price: number; label: string } | undefined {
-  for (let i = s.bars.length - 1; i >= 0; i--) {
-    const ts = s.bars.ts(i);
-    if (ts + s.intervalMs === at) return { price: s.bars.close(i), label: `close_${s.name}` };
-    if (ts === at) return { price: s.bars.open(i), label: `open_${s.name}` };
-    if (ts + s.intervalMs < at) return undefined;
+/**
+ * Where the finer series b knows the price at `at`: 2i for the close of its bar i that closed then,
+ * 2i + 1 for the open of its bar i that opened then; -1 when it knows none.
+ */
+function priceAt(b: Bars, intervalMs: number, at: number): number {
+  for (let i = b.length - 1; i >= 0; i--) {
+    const ts = b.ts(i);
+    if (ts + intervalMs === at) return 2 * i;
+    if (ts === at) return 2 * i + 1;
+    if (ts + intervalMs < at) return -1;
   }
-  return undefined;
+  return -1;
 }
 
 /** Why this listing's book cannot be trusted against its candles, or undefined (also when there is no usable close to compare). */
-function mismatch(p: Product, candles: MarketSnapshot['candles'][string] | undefined, maxPct: number): string | undefined {
-  // Finest first, so that of bars closed at the same moment the finer is the reference. (Built
-  // without intermediate arrays: this runs for every listed symbol every cycle.)
-  const all: Series[] = [];
-  const last = candles?.last && seriesOf('last', Bars.of([candles.last]), candles.last.intervalMs);
-  const m15 = seriesOf('15m', candles?.m15, M15_MS);
-  const h1 = seriesOf('1h', candles?.h1, H1_MS);
-  if (last) all.push(last);
-  if (m15) all.push(m15);
-  if (h1) all.push(h1);
-  if (all.length === 0) return undefined;
-  let fresh = all[0]!;
-  for (const s of all) if (s.closedAt > fresh.closedAt) fresh = s;
+function mismatch(p: Product, candles: Candles | undefined, maxPct: number): string | undefined {
+  if (!candles) return undefined;
+  const last = candles.last && Bars.of([candles.last]);
+  // The series with a usable last close (a bitmask) and the freshest of them (of bars closed at the same moment, the finer).
+  let usable = 0;
+  let fresh = -1;
+  let freshAt = 0;
+  for (let k = 0; k < 3; k++) {
+    const b = barsOf(candles, last, k);
+    if (lastClose(b) === undefined) continue;
+    usable |= 1 << k;
+    const closedAt = b!.ts(b!.length - 1) + msOf(candles, k);
+    if (fresh < 0 || closedAt > freshAt) {
+      fresh = k;
+      freshAt = closedAt;
+    }
+  }
+  if (fresh < 0) return undefined;
+  const freshClose = lastClose(barsOf(candles, last, fresh))!;
   const mid = (p.bid + p.ask) / 2;
-  const bookOff = apartPct(mid, fresh.close);
+  const bookOff = apartPct(mid, freshClose);
   // Written as !(x <= max) so a NaN (a bad close or book) fails too.
-  if (!(bookOff <= maxPct)) return `book_mid=${show(mid)}, close_${fresh.name}=${show(fresh.close)}, apart_pct=${show(bookOff)}, max_pct=${maxPct}`;
-  for (let k = 1; k < all.length; k++) {
-    const s = all[k]!;
-    if (s === fresh) continue;
-    // The finest series before it that knows the price at the moment s closed.
-    let ref: ReturnType<typeof priceAt>;
-    for (let j = 0; j < k && !ref; j++) ref = priceAt(all[j]!, s.closedAt);
-    if (!ref) continue;
-    const off = apartPct(s.close, ref.price);
-    if (!(off <= maxPct)) return `close_${s.name}=${show(s.close)}, ${ref.label}=${show(ref.price)}, apart_pct=${show(off)}, max_pct=${maxPct}`;
+  if (!(bookOff <= maxPct)) return `book_mid=${show(mid)}, close_${NAMES[fresh]}=${show(freshClose)}, apart_pct=${show(bookOff)}, max_pct=${maxPct}`;
+  const first = usable & 1 ? 0 : usable & 2 ? 1 : 2;
+  for (let k = first + 1; k < 3; k++) {
+    if (!(usable & (1 << k)) || k === fresh) continue;
+    const b = barsOf(candles, last, k)!;
+    const close = lastClose(b)!;
+    const closedAt = b.ts(b.length - 1) + msOf(candles, k);
+    // The finest series before it that knows the price at the moment it closed.
+    for (let j = 0; j < k; j++) {
+      if (!(usable & (1 << j))) continue;
+      const rb = barsOf(candles, last, j)!;
+      const at = priceAt(rb, msOf(candles, j), closedAt);
+      if (at < 0) continue;
+      const price = at % 2 === 0 ? rb.close(at >> 1) : rb.open(at >> 1);
+      const off = apartPct(close, price);
+      if (!(off <= maxPct)) return `close_${NAMES[k]}=${show(close)}, ${at % 2 === 0 ? 'close' : 'open'}_${NAMES[j]}=${show(price)}, apart_pct=${show(off)}, max_pct=${maxPct}`;
+      break;
+    }
   }
   return undefined;
 }

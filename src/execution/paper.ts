@@ -199,8 +199,15 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
         }
       }
     };
-    // One transaction for the whole walk (one commit, not one per fill); most cycles have nothing to walk.
-    if (timeline.length > 0) store.transaction(walk);
+    // One transaction for the whole walk (one commit, not one per fill). Most cycles have nothing in
+    // it that can fill: no resting order, and no held position whose stop, target or hold limit a
+    // step reaches (the walk would only look). Those open no transaction (a year-long backtest
+    // opened eight thousand empty ones).
+    const mayFill = book.length > 0 || timeline.some(({ symbol, step }) => {
+      const pos = store.position(symbol);
+      return pos !== undefined && pos.entryTime < step.at && protectiveExit(pos, step) !== undefined;
+    });
+    if (mayFill) store.transaction(walk);
 
     for (const [r, sum] of filledNow) {
       const done = isFilled(r) || (r.order.side === 'sell' && !store.position(r.order.symbol));

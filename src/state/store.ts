@@ -69,6 +69,8 @@ export class StateStore {
   private readonly cache: ReadCache = { meta: new Map(), baselines: new Map() };
   /** BACKTEST: the last cycle number handed out, written at close (see nextCycle). */
   private unwrittenCycle?: number;
+  /** positionList's models and the rows they were made from. */
+  private positionViews?: { rows: readonly PositionRow[]; list: readonly Position[] };
 
   private constructor(
     private readonly db: Database.Database,
@@ -215,7 +217,7 @@ export class StateStore {
 
   private buildView(now: number, marks: Readonly<Record<string, number>>, drawdownWindowDays: number): PortfolioView {
     const acct = this.account();
-    const positions = this.positionRows().map(toPosition);
+    const positions = this.positionList();
     const marksUsd: Record<string, number> = {};
     let equity = acct.cash_usd;
     let allMarked = true;
@@ -247,7 +249,7 @@ export class StateStore {
     return {
       now,
       cashUsd: acct.cash_usd,
-      positions,
+      positions: positions.slice(),
       marksUsd,
       equityUsd: equity,
       highWaterMarkUsd: hwm,
@@ -495,13 +497,12 @@ export class StateStore {
 
   /** Open positions by symbol order (no marks; see view()). */
   positions(): Position[] {
-    return this.positionRows().map(toPosition);
+    return this.positionList().slice();
   }
 
   /** One open position, if any. */
   position(symbol: string): Position | undefined {
-    const row = this.positionRows().find((r) => r.symbol === symbol);
-    return row && toPosition(row);
+    return this.positionList().find((p) => p.symbol === symbol);
   }
 
   /** Losing exits in a row since the last winning one. */
@@ -689,6 +690,16 @@ export class StateStore {
   /** The positions rows by symbol (the cache's; never handed out). */
   private positionRows(): readonly PositionRow[] {
     return (this.cache.positions ??= this.st.positions.all() as PositionRow[]);
+  }
+
+  /**
+   * The positions as read models, made once per version of the cached rows (a write makes a new
+   * rows array) and frozen, since they are handed out: a cycle asks for them a dozen times.
+   */
+  private positionList(): readonly Position[] {
+    const rows = this.positionRows();
+    if (this.positionViews?.rows !== rows) this.positionViews = { rows, list: rows.map((r) => Object.freeze(toPosition(r))) };
+    return this.positionViews.list;
   }
 }
 
