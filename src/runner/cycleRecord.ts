@@ -16,10 +16,19 @@ export interface CycleFacts {
 
 /** Builds the `cycle` record from the stages (null sections for stages that did not run). */
 export function buildCycleRecord(c: CycleFacts): CycleRecord {
-  const { stages: s, portfolio: p } = c;
+  const { stages: s, portfolio: p, base: b } = c;
   const outcomes: OrderOutcome[] = s.outcomes ?? [];
+  // One literal with every field, the base's copied by name: a spread followed by this many fields
+  // made V8 turn each record into a slow dictionary object (13 µs to build, and slower to copy and
+  // serialize). An absent config_hash_on_disk is an undefined field, which JSON leaves out.
   return {
-    ...c.base,
+    timestamp: b.timestamp,
+    event: b.event,
+    instance_id: b.instance_id,
+    mode: b.mode,
+    config_hash: b.config_hash,
+    config_hash_on_disk: b.config_hash_on_disk,
+    code_version: b.code_version,
     cycle: c.cycle,
     status: cycleStatus(c.reason),
     no_trade_reason: c.reason,
