@@ -107,11 +107,10 @@ function dataProblem(series: Series | undefined, now: number, used: { h1: number
  * in every bar, so a hole means the feed lost data.
  */
 function gap(bars: Bars, tf: 'h1' | 'm15', barMs: number, from: number): string | undefined {
-  for (let i = Math.max(1, from + 1); i < bars.length; i++) {
-    const step = bars.ts(i) - bars.ts(i - 1);
-    if (step > barMs) return render('candle_gap', { timeframe: tf, index: i, missing_bars: Math.round(step / barMs) - 1 });
-  }
-  return undefined;
+  const i = bars.firstGap(from, barMs);
+  if (i < 0) return undefined;
+  const step = bars.ts(i) - bars.ts(i - 1);
+  return render('candle_gap', { timeframe: tf, index: i, missing_bars: Math.round(step / barMs) - 1 });
 }
 
 const HOUR_MS = TIMEFRAME_MS['1h'];

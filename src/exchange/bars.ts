@@ -18,6 +18,21 @@ export interface BarColumns {
   readonly volume: Float64Array;
 }
 
+/** What a source established once about all bars of its columns, so that windows of them skip the per-cycle scans. */
+export interface ColumnFacts {
+  /** No bar is bad (Bars.firstBad over all of them found none). */
+  allGood: boolean;
+  /** The largest time step between two consecutive bars (0 for fewer than two). */
+  maxStepMs: number;
+}
+
+/** The facts of the first `length` bars of `cols`. */
+export function columnFacts(cols: BarColumns, length: number): ColumnFacts {
+  let maxStepMs = 0;
+  for (let i = 1; i < length; i++) maxStepMs = Math.max(maxStepMs, cols.ts[i]! - cols.ts[i - 1]!);
+  return { allGood: new Bars(cols, 0, length).firstBad() === -1, maxStepMs };
+}
+
 /** `length` bars of `cols` from index `from` on. Indexes outside 0..length-1 are the caller's error (the stages check length first). */
 export class Bars {
   // The columns as own fields (not through `cols`): one load less per read, and one shape for
@@ -29,15 +44,12 @@ export class Bars {
   private readonly c: Float64Array;
   private readonly v: Float64Array;
 
-  /**
-   * `allGood`: the source checked every bar of `cols` with firstBad once (a replay, at load), so a
-   * window of them has no bad bar to look for each cycle.
-   */
+  /** `facts`: what the source established about all of `cols` once (a replay, when it builds its views). */
   constructor(
     cols: BarColumns,
     private readonly from: number,
     readonly length: number,
-    private readonly allGood = false,
+    private readonly facts?: ColumnFacts,
   ) {
     this.t = cols.ts;
     this.o = cols.open;
@@ -71,7 +83,7 @@ export class Bars {
    * negative or non-finite volume, high < low, time not after the previous bar's), or -1.
    */
   firstBad(start = 0): number {
-    if (this.allGood) return -1;
+    if (this.facts?.allGood) return -1;
     // Plain comparisons, no allocation: the trigger stage runs this over the bars it reads of every symbol every cycle.
     for (let i = start; i < this.length; i++) {
       const open = this.open(i);
@@ -86,6 +98,13 @@ export class Bars {
       if (high < low) return i;
       if (!Number.isFinite(ts) || (i > 0 && ts <= this.ts(i - 1))) return i;
     }
+    return -1;
+  }
+
+  /** Index of the first bar from `start + 1` on that opened more than `barMs` after the bar before it (a hole in the data), or -1. */
+  firstGap(start: number, barMs: number): number {
+    if (this.facts && this.facts.maxStepMs <= barMs) return -1;
+    for (let i = Math.max(1, start + 1); i < this.length; i++) if (this.ts(i) - this.ts(i - 1) > barMs) return i;
     return -1;
   }
 

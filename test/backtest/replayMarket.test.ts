@@ -35,10 +35,20 @@ describe('bad bars in replayed windows', () => {
     const f = (xs: number[]) => Float64Array.from(xs);
     const series = { symbol: 'AAA-USD', length: 2, ts: f([T0, T0 + H]), open: f([100, 104]), high: f([101, 100]), low: f([99, 95]), close: f([100, 96]), volume: f([10, 10]), spreadBps: f([Number.NaN, Number.NaN]), volume24hUsd: f([Number.NaN, Number.NaN]), cumUsd: f([0, 1000, 1960]) };
     const view = splitHoursView(series);
-    expect(view.allGood).toBe(false);
-    const w = new Bars(view.cols, 3, 5, view.allGood); // the last quarter of hour 0, the four of hour 1
+    expect(view.facts.allGood).toBe(false);
+    const w = new Bars(view.cols, 3, 5, view.facts); // the last quarter of hour 0, the four of hour 1
     expect([w.high(1), w.low(1)]).toEqual([100, 102]);
     expect(w.firstBad()).toBe(1);
+  });
+
+  it('hours 0, 1, 2, 4 and 5 (hour 3 missing) then the hole is found in every window that spans it, at its index', () => {
+    const rows = ['timestamp,open,high,low,close,volume', ...[0, 1, 2, 4, 5].map((h) => `${T0 + h * H},100,100,100,100,10`)];
+    const m = createReplayExchange({ data: load('AAA-USD.csv', rows), clock: new VirtualClock(T0 + 6 * H) });
+    const h1 = m.barsNow('AAA-USD', '1h', 5);
+    expect(h1.firstGap(0, H)).toBe(3); // hour 4 opened two hours after hour 2
+    expect(Bars.of(h1.toCandles()).firstGap(0, H)).toBe(3);
+    expect(m.barsNow('AAA-USD', '1h', 2).firstGap(0, H)).toBe(-1); // hours 4 and 5 only
+    expect(m.barsNow('AAA-USD', '15m', 10).firstGap(0, 15 * M)).toBe(2); // the last two quarters of hour 2, then hour 4's and 5's
   });
 
   it('rows the reader accepts then every window is clean, and the same bars copied into plain columns agree', () => {

@@ -133,7 +133,7 @@ class ReplayMarket implements ReplayExchange {
     const view = (st.views[timeframe] ??= this.buildView(st.series, timeframe));
     const end = servedBy(view, this.clock.now());
     const from = Math.max(0, end - limit);
-    return new Bars(view.cols, from, end - from, view.allGood);
+    return new Bars(view.cols, from, end - from, view.facts);
   }
 
   barsBetweenNow(symbol: string, from: number, to: number): Bar[] {

@@ -18,7 +18,7 @@
  * change; the 15m move is a quarter of the hour's move, so `price_move_15m_pct` fires only on
  * hours that moved about four times that threshold. There is no intra-hour volatility to find.
  */
-import { Bars, type BarColumns } from '../bars.ts';
+import { Bars, columnFacts, type BarColumns, type ColumnFacts } from '../bars.ts';
 import type { Candle } from '../types.ts';
 import type { SymbolSeries } from './series.ts';
 
@@ -26,8 +26,8 @@ import type { SymbolSeries } from './series.ts';
 export interface CandleView {
   cols: BarColumns;
   length: number;
-  /** Every bar passed Bars.firstBad when the view was built: windows need no check per cycle. */
-  allGood: boolean;
+  /** Checked once when the view was built (no bad bar, the largest step): windows skip the per-cycle scans they answer. */
+  facts: ColumnFacts;
   /** Non-decreasing: bar i is served once the clock is at or past closesAt[i]. */
   closesAt: Float64Array;
   /** The count of bars last served (a hint for the next search; views are shared, so only a hint). */
@@ -37,14 +37,8 @@ export interface CandleView {
 const M15 = 15 * 60_000;
 const H1 = 60 * 60_000;
 
-/** A view of `length` bars of `cols`, checked once for bad bars (a bad row the reader let through, a split of a malformed hour). */
-const view = (cols: BarColumns, length: number, closesAt: Float64Array): CandleView => ({
-  cols,
-  length,
-  allGood: new Bars(cols, 0, length).firstBad() === -1,
-  closesAt,
-  servedAt: 0,
-});
+/** A view of `length` bars of `cols`, checked once for bad bars and holes. */
+const view = (cols: BarColumns, length: number, closesAt: Float64Array): CandleView => ({ cols, length, facts: columnFacts(cols, length), closesAt, servedAt: 0 });
 
 type Writable = { [K in keyof BarColumns]: Float64Array };
 const columns = (n: number): Writable => ({ ts: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) });
