@@ -27,7 +27,8 @@ export type BookProblem = { symbol: string; reason: 'duplicate_listing' | 'price
 
 /** The products orders may be priced from, and the symbols dropped with why. */
 export interface BookCheck {
-  products: Product[];
+  /** The input list itself when every listing passed (the stages' product index is then built once a cycle). */
+  products: readonly Product[];
   rejected: BookProblem[];
 }
 
@@ -137,7 +138,8 @@ export function checkBooks(input: BookCheckInput): BookCheck {
     if (problem) rejected.push({ symbol, reason: 'price_mismatch', detail: problem });
     else products.push(p);
   }
-  return { products, rejected };
+  // Nothing dropped and nothing listed twice: the same listings in the same order.
+  return { products: products.length === input.products.length ? input.products : products, rejected };
 }
 
 /** The universe without the symbols the book check dropped; they join its exclusions. */
