@@ -52,10 +52,8 @@ export function nativeView(s: SymbolSeries, intervalMs: number): CandleView {
 
 /** Bars of `targetMs` (a multiple of the data interval) from the aligned data bars in each bucket. */
 export function aggregateView(s: SymbolSeries, targetMs: number): CandleView {
-  // At most one bucket per data bar: columns of that size, used up to the bucket count.
-  const cols = columns(s.length);
-  const closesAt = new Float64Array(s.length);
-  let n = 0;
+  const out = { ts: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+  const closes: number[] = [];
   let i = 0;
   while (i < s.length) {
     const bucket = Math.floor(s.ts[i]! / targetMs) * targetMs;
@@ -71,10 +69,18 @@ export function aggregateView(s: SymbolSeries, targetMs: number): CandleView {
       volume += s.volume[i]!;
       close = s.close[i]!;
     }
-    write(cols, n, bucket, open, high, low, close, volume);
-    closesAt[n++] = end;
+    out.ts.push(bucket);
+    out.open.push(open);
+    out.high.push(high);
+    out.low.push(low);
+    out.close.push(close);
+    out.volume.push(volume);
+    closes.push(end);
   }
-  return view(cols, n, closesAt.subarray(0, n));
+  // Columns of exactly the bucket count (a year of 1m data has 15 data bars per 15m bar).
+  const f = (xs: number[]): Float64Array => Float64Array.from(xs);
+  const cols = { ts: f(out.ts), open: f(out.open), high: f(out.high), low: f(out.low), close: f(out.close), volume: f(out.volume) };
+  return view(cols, closes.length, f(closes));
 }
 
 /** Four 15m bars per 1h bar by the documented straight-line rule; all four known when the hour closes. */
