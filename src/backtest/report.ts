@@ -105,9 +105,7 @@ export const reportCycle = (r: CycleRecord): ReportCycle => ({
   timestamp: r.timestamp,
   status: r.status,
   no_trade_reason: r.no_trade_reason,
-  // A copy: holding the record's own pnl object made V8 allocate every record, whole, straight into
-  // the old generation (an object literal's nested objects share its pretenuring decision).
-  pnl: { ...r.pnl },
+  pnl: r.pnl,
   orders: r.orders,
   proposal_rejections: orderRejections(r.proposal_rejections),
 });
