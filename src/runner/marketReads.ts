@@ -85,8 +85,12 @@ function barsNow(market: MarketData, read: NonNullable<MarketData['barsNow']>, l
   return candles;
 }
 
-/** Mark prices (the bid) by symbol, for valuing the book. */
-export const marks = (products: readonly Product[]): Record<string, number> => Object.fromEntries(products.map((p) => [p.symbol, p.bid]));
+/** Mark prices (the bid) by symbol, for valuing the book (a loop, not fromEntries: no pair per product, every cycle). */
+export function marks(products: readonly Product[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of products) out[p.symbol] = p.bid;
+  return out;
+}
 
 /** The no_trade_reason of a cycle that threw: circuit_open, data_unavailable:<what> or exception:<name>. */
 export function stopReason(e: unknown): string {
