@@ -1,16 +1,13 @@
 /**
  * The cycle's market reads (its input edge): products, then a day of 15m and a week of 1h candles
- * per symbol. A failed read becomes DataUnavailable, which the cycle records as its stop reason.
+ * per symbol (core/history.ts). A failed read becomes DataUnavailable, which the cycle records as its stop reason.
  */
+import { H1_BARS_READ, M15_BARS_READ } from '../core/history.ts';
 import type { MarketSnapshot } from '../core/types.ts';
 import { Bars } from '../exchange/bars.ts';
 import { ExchangeError } from '../exchange/ccxt/exchangeError.ts';
 import { mapLimit } from '../exchange/ccxt/mapLimit.ts';
 import type { MarketData, Product } from '../exchange/types.ts';
-
-/** Candle history the stages need: a day of 15m bars, a week of 1h bars. */
-const M15_BARS = 96;
-const H1_BARS = 168;
 
 /** A market read failed; the cycle is recorded as `data_unavailable:<what>`. */
 class DataUnavailable extends Error {
@@ -41,8 +38,8 @@ export async function fetchCandles(market: MarketData, symbols: string[], now: n
     const symbol = list[i]!;
     try {
       const [m15, h1, finer] = await Promise.all([
-        market.fetchCandles(symbol, '15m', M15_BARS),
-        market.fetchCandles(symbol, '1h', H1_BARS),
+        market.fetchCandles(symbol, '15m', M15_BARS_READ),
+        market.fetchCandles(symbol, '1h', H1_BARS_READ),
         market.fetchBarsBetween ? market.fetchBarsBetween(symbol, now - 15 * 60_000, now) : [],
       ]);
       const last = finer.at(-1);
@@ -74,8 +71,8 @@ function barsNow(market: MarketData, read: NonNullable<MarketData['barsNow']>, l
   const candles: Record<string, MarketSnapshot['candles'][string]> = {};
   for (const symbol of list) {
     try {
-      const m15 = read.call(market, symbol, '15m', M15_BARS);
-      const h1 = read.call(market, symbol, '1h', H1_BARS);
+      const m15 = read.call(market, symbol, '15m', M15_BARS_READ);
+      const h1 = read.call(market, symbol, '1h', H1_BARS_READ);
       const last = market.barsBetweenNow?.(symbol, now - 15 * 60_000, now).at(-1);
       candles[symbol] = last ? { m15, h1, last } : { m15, h1 };
     } catch (e) {

@@ -50,6 +50,15 @@ describe('bad configuration through the CLI', () => {
     `);
   });
 
+  it('a lookback longer than the week of 1h bars a cycle reads then exit 2 saying so (it could never be met: every symbol insufficient_data)', () => {
+    const r = validateWith('signals.yaml', (t) => t.replace('breakout_lookback_hours: 24', 'breakout_lookback_hours: 200'));
+    expectOneLine(r);
+    expect(r.message).toMatchInlineSnapshot(`
+      "error: <dir>/signals.yaml: triggers.breakout_lookback_hours: expected a whole number between 2 and 167 (each cycle reads the last 168 1h bars), got 200
+      "
+    `);
+  });
+
   it('value out of range then exit 2 with the allowed range', () => {
     const r = validateWith('policy.yaml', (t) => t.replace('max_open_positions: 8', 'max_open_positions: -3'));
     expectOneLine(r);
