@@ -267,7 +267,8 @@ export function scanTriggers(input: TriggerInput): TriggerScan {
   const L = signals.regime.lookback_hours;
 
   const atrWindow = ATR_WINDOW_PERIODS * cfg.atr.period + 1;
-  const used = { h1: Math.max(h1BarsNeeded(signals), atrWindow), m15: M15_BARS_NEEDED };
+  // Every 1h bar a decision reads: the triggers', the ATR window's and the regime vote's.
+  const used = { h1: Math.max(h1BarsNeeded(signals), atrWindow, L + 1), m15: M15_BARS_NEEDED };
   // Why each asset's data is unusable (by position in `assets`), undefined when it is clean.
   const problems: (string | undefined)[] = [];
   const moves: number[] = [];

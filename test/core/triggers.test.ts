@@ -262,6 +262,13 @@ describe('skipped symbols', () => {
     ]);
     expect(r.regimeVoters).toBe(2); // only the anchors
   });
+  it('regime lookback 100 and a NaN close in the bar its vote compares with (index 119 - 100 = 19 of 120) then bad_candle there, not a NaN vote', () => {
+    const h1 = bars(flat(120), H);
+    h1[19] = { ...h1[19]!, close: Number.NaN };
+    const r = scan({ 'X-USD': series({ h1 }) }, { ...base, regime: { ...base.regime, lookback_hours: 100 } }, false);
+    expect(r.skipped).toEqual([{ symbol: 'X-USD', reason: 'bad_candle: timeframe=h1, index=19' }]);
+    expect(r.regimeVoters).toBe(0);
+  });
   it('a bad 15m bar older than the bars the triggers read then ignored', () => {
     const old = bars(flat(8), Q);
     old[0] = { ...old[0]!, low: 0 }; // only the last 5 15m bars are read
