@@ -203,11 +203,7 @@ export class AuditLogger {
       this.prepare();
       this.maybeRotate(bytes.length);
       this.dirty = true;
-      for (let off = 0; off < bytes.length; ) {
-        const n = this.io.writeSync(this.fd, bytes, off, bytes.length - off);
-        if (n <= 0) throw new Error('write returned no progress');
-        off += n;
-      }
+      this.writeAll(bytes);
       const t = this.now();
       let writeHead = false;
       if (this.opts.fsync === 'always') {
@@ -235,6 +231,15 @@ export class AuditLogger {
     } catch (e) {
       this.rollback();
       throw new AuditWriteError(`audit write failed (seq ${seq}): ${errCode(e)}`, { cause: e });
+    }
+  }
+
+  /** Writes all of `bytes` at the file's end (a short write continues where it stopped). */
+  private writeAll(bytes: Buffer): void {
+    for (let off = 0; off < bytes.length; ) {
+      const n = this.io.writeSync(this.fd, bytes, off, bytes.length - off);
+      if (n <= 0) throw new Error('write returned no progress');
+      off += n;
     }
   }
 
@@ -267,11 +272,7 @@ export class AuditLogger {
     try {
       this.prepare();
       this.dirty = true;
-      for (let off = 0; off < bytes.length; ) {
-        const n = this.io.writeSync(this.fd, bytes, off, bytes.length - off);
-        if (n <= 0) throw new Error('write returned no progress');
-        off += n;
-      }
+      this.writeAll(bytes);
       this.size += bytes.length;
       this.dirty = false;
     } catch (e) {

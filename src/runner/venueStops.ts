@@ -239,7 +239,7 @@ export class VenueStops {
         ...why,
       });
     }
-    if (info.triggered === true && status === 'open' && !noted) store.setMeta(triggeredKey(s.clientOrderId), String(this.o.now()));
+    if (triggered) store.setMeta(triggeredKey(s.clientOrderId), String(this.o.now()));
     else if (noted && status !== 'open') store.deleteMeta(triggeredKey(s.clientOrderId));
     return filled;
   }

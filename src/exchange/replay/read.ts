@@ -85,42 +85,37 @@ class Collector {
     if (symbol === undefined) {
       throw new CandleDataError(`${fileName}:${line}: no symbol: add a symbol column or name the file after the pair (e.g. BTC-USD.csv)`);
     }
-    let c = this.last;
-    if (c === undefined || c.symbol !== symbol) {
-      c = this.bySymbol.get(symbol);
-      if (c === undefined) this.bySymbol.set(symbol, (c = newColumns(symbol)));
-      this.last = c;
-    }
-    c.ts.push(row.ts);
-    c.open.push(row.open);
-    c.high.push(row.high);
-    c.low.push(row.low);
-    c.close.push(row.close);
-    c.volume.push(row.volume);
-    c.spreadBps.push(row.spreadBps);
-    c.volume24hUsd.push(row.volume24hUsd);
-    c.file.push(file);
-    c.line.push(line);
+    this.push(symbol, row.ts, row.open, row.high, row.low, row.close, row.volume, row.spreadBps, row.volume24hUsd, file, line);
   }
 
   /** A row of the common form (fastRow.ts): ts, open, high, low, close, volume; no spread or 24h volume. */
   addValues(symbol: string, v: Float64Array, file: number, line: number): void {
+    this.push(symbol, v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, Number.NaN, Number.NaN, file, line);
+  }
+
+  private push(symbol: string, ts: number, open: number, high: number, low: number, close: number, volume: number, spreadBps: number, volume24hUsd: number, file: number, line: number): void {
+    const c = this.columnsOf(symbol);
+    c.ts.push(ts);
+    c.open.push(open);
+    c.high.push(high);
+    c.low.push(low);
+    c.close.push(close);
+    c.volume.push(volume);
+    c.spreadBps.push(spreadBps);
+    c.volume24hUsd.push(volume24hUsd);
+    c.file.push(file);
+    c.line.push(line);
+  }
+
+  /** The symbol's columns (the previous row's, most of the time). */
+  private columnsOf(symbol: string): RowColumns {
     let c = this.last;
     if (c === undefined || c.symbol !== symbol) {
       c = this.bySymbol.get(symbol);
       if (c === undefined) this.bySymbol.set(symbol, (c = newColumns(symbol)));
       this.last = c;
     }
-    c.ts.push(v[0]!);
-    c.open.push(v[1]!);
-    c.high.push(v[2]!);
-    c.low.push(v[3]!);
-    c.close.push(v[4]!);
-    c.volume.push(v[5]!);
-    c.spreadBps.push(Number.NaN);
-    c.volume24hUsd.push(Number.NaN);
-    c.file.push(file);
-    c.line.push(line);
+    return c;
   }
 }
 
