@@ -180,8 +180,8 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
         }
         // A position is protected from the step after the one that opened it; a triggered stop still selling it is enough.
         const pos = store.position(symbol);
-        if (!pos || pos.entryTime >= step.at || book.some((r) => !r.closed && r.protective && r.order.symbol === symbol)) continue;
-        const exit = protectiveExit(pos, step);
+        if (!pos || book.some((r) => !r.closed && r.protective && r.order.symbol === symbol)) continue;
+        const exit = exitIn(pos, step);
         if (!exit) continue;
         // A second trigger of the same position in this walk (a target the volume share left part of)
         // continues the first one's order: one client id, one outcome, fills booked as <id>#k.
@@ -203,10 +203,7 @@ export function createPaperExecutor(opts: PaperExecutorOptions): Executor {
     // it that can fill: no resting order, and no held position whose stop, target or hold limit a
     // step reaches (the walk would only look). Those open no transaction (a year-long backtest
     // opened eight thousand empty ones).
-    const mayFill = book.length > 0 || timeline.some(({ symbol, step }) => {
-      const pos = store.position(symbol);
-      return pos !== undefined && pos.entryTime < step.at && protectiveExit(pos, step) !== undefined;
-    });
+    const mayFill = book.length > 0 || timeline.some(({ symbol, step }) => exitIn(store.position(symbol), step) !== undefined);
     if (mayFill) store.transaction(walk);
 
     for (const [r, sum] of filledNow) {
@@ -263,6 +260,9 @@ interface Sum {
   notional: number;
   fee: number;
 }
+
+/** The stop, target or hold limit `step` reaches for a position opened before it (a position is protected from the step after the one that opened it). */
+const exitIn = (pos: Position | undefined, step: MarketStep) => (pos !== undefined && pos.entryTime < step.at ? protectiveExit(pos, step) : undefined);
 
 const isFilled = (r: Resting): boolean => r.filled >= r.order.quantity * (1 - QTY_REL_EPS);
 
